@@ -1,0 +1,1 @@
+namespace Awe.Activities; public static class Placeholder {}

@@ -1,1 +1,89 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); app.Run(); public partial class Program {}
+using System.Text.Json;
+using Awe.Activities.Resolution;
+using Awe.Activities.Runtime;
+using Awe.Host.Api;
+using Awe.Host.Audit;
+using Awe.Host.Auth;
+using Awe.Host.Configuration;
+using Awe.Host.Delegations;
+using Awe.Host.Persistence;
+using Awe.Host.Policies;
+using Awe.Host.Requests;
+using Awe.Host.Status;
+using Awe.Host.Tasks;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Hosting.Server;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddAweConfiguration(args);
+
+var awe = builder.Configuration.GetSection("awe").Get<AweOptions>() ?? new AweOptions();
+var problems = ConfigurationSetup.Validate(awe, builder.Environment.EnvironmentName);
+if (problems.Count > 0)
+    throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
+builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
+
+if (builder.Configuration[WebHostDefaults.ServerUrlsKey] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
+    builder.WebHost.UseUrls($"http://localhost:{awe.Server.Port}");
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes);
+
+var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
+builder.Services.AddDbContext<AweDbContext>(o => o.UseAweDatabase(dbKind, connectionString));
+
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    o.SerializerOptions.DictionaryKeyPolicy = null;
+});
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+builder.Services.AddAuthentication(DevModeAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, DevModeAuthenticationHandler>(DevModeAuthenticationHandler.SchemeName, null);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<DefinitionCache>();
+builder.Services.AddSingleton<IDirectoryResolver, UnconfiguredDirectoryResolver>();
+builder.Services.AddSingleton<IApproverResolver, RuleResolver>();
+builder.Services.AddScoped<IDelegationLookup, DatabaseDelegationLookup>();
+builder.Services.AddScoped<ApprovalRunner>();
+builder.Services.AddScoped<InstanceStore>();
+builder.Services.AddScoped<AuditLog>();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+{
+    doc.Info.Title = "AWE — approval workflow engine";
+    doc.Info.Description = "Policies, requests, tasks and decisions under /v1/awe. Errors use the envelope {id, version, responsetime, response: null, errors: [{errorCode, message}]}.";
+    return Task.CompletedTask;
+}));
+
+var app = builder.Build();
+
+if (!awe.Keycloak.DevMode)
+    throw new InvalidOperationException("awe.keycloak.issuer is set, but JWT validation against Keycloak is not available in this build yet; leave the issuer empty for dev mode");
+app.Logger.LogWarning("DEV MODE: awe.keycloak.issuer is empty, so bearer tokens are accepted WITHOUT signature verification. Never run like this in production.");
+
+using (var scope = app.Services.CreateScope())
+{
+    var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+    await DatabaseSetup.InitializeAsync(db, dbKind, CancellationToken.None);
+    app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
+}
+
+app.UseMiddleware<ErrorHandlingMiddleware>();
+app.UseStatusCodePages(ErrorHandlingMiddleware.WriteEmptyStatusAsync);
+app.UseAuthentication();
+
+var api = app.MapGroup("/v1/awe");
+StatusEndpoints.Map(api);
+PolicyEndpoints.Map(api);
+RequestEndpoints.Map(api);
+TaskEndpoints.Map(api);
+DelegationEndpoints.Map(api);
+AuditEndpoints.Map(api);
+
+app.MapOpenApi("/v1/awe/openapi.json");
+app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
+
+app.Run();
+
+public partial class Program;

@@ -1,1 +1,0 @@
-namespace Awe.Activities; public static class Placeholder {}

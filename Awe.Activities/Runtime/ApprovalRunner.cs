@@ -1,0 +1,531 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Awe.Activities.JsonLogic;
+using Awe.Activities.Model;
+using Awe.Activities.Quorum;
+using Awe.Activities.Resolution;
+using TaskStatus = Awe.Activities.Model.TaskStatus;
+
+namespace Awe.Activities.Runtime;
+
+/// <summary>
+/// Runs approval workflow instances. Every entry point works on a loaded <see cref="ApprovalInstance"/> and
+/// runs the flowchart until it suspends (tasks waiting for decisions) or completes; the caller wraps the call
+/// in the database transaction of the change that caused it.
+/// </summary>
+public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock)
+{
+    public const string SystemActor = "awe";
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task StartAsync(ApprovalInstance instance, CancellationToken ct)
+    {
+        var request = instance.Request;
+        request.Status = RequestStatus.Pending;
+        Emit(instance, EventType.RequestCreated, new JsonObject
+        {
+            ["policy_key"] = request.PolicyKey,
+            ["policy_version"] = request.PolicyVersion,
+            ["definition_id"] = instance.Definition.DefinitionId,
+        });
+        await RunAsync(instance, [instance.Definition.Node(WorkflowDefinition.StartNodeId)], actor: null, ct);
+    }
+
+    public void Claim(ApprovalInstance instance, string taskId)
+    {
+        EnsureOpen(instance);
+        var task = instance.Task(taskId);
+        if (task.Status != TaskStatus.Open)
+            throw new WorkflowStateException($"task {task.Id} is {task.Status}; only an open task can be claimed");
+        task.Status = TaskStatus.Claimed;
+        task.ClaimedAt = task.UpdatedAt = Now;
+        Touch(instance);
+    }
+
+    public async Task<ApprovalDecision> DecideAsync(ApprovalInstance instance, string taskId, string action, string actor,
+        string? comment, string? attachmentsRef, CancellationToken ct)
+    {
+        EnsureOpen(instance);
+        var task = instance.Task(taskId);
+        if (!TaskStatus.IsLive(task.Status))
+            throw new WorkflowStateException($"task {task.Id} is {task.Status}; decisions are accepted only on open or claimed tasks");
+        if (!DecisionAction.All.Contains(action))
+            throw new ArgumentException($"action must be one of {string.Join(", ", DecisionAction.All)}");
+
+        var now = Now;
+        var decision = new ApprovalDecision
+        {
+            RequestId = instance.Request.Id, TaskId = task.Id, StageOrder = task.StageOrder, Actor = actor, Action = action,
+            Comment = comment, AttachmentsRef = attachmentsRef, CreatedAt = now, UpdatedAt = now,
+        };
+        instance.Request.Decisions.Add(decision);
+        instance.NewDecisions.Add(decision);
+        task.Status = TaskStatus.Completed;
+        task.CompletedAt = task.UpdatedAt = now;
+        task.DecisionId = decision.Id;
+        Emit(instance, EventType.TaskDecided, new JsonObject
+        {
+            ["task_id"] = task.Id, ["decision_id"] = decision.Id, ["assignee"] = task.Assignee, ["kind"] = task.Kind,
+            ["action"] = action, ["actor"] = actor, ["comment"] = comment,
+        }, task.StageOrder);
+
+        // Observers are informed, never counted: their decisions do not move the stage.
+        if (task.Kind == TaskKind.Approver)
+            await ReevaluateStageAsync(instance, task.StageOrder, actor, ct);
+        Touch(instance);
+        return decision;
+    }
+
+    public Task CancelAsync(ApprovalInstance instance, string actor, string? reason, CancellationToken ct)
+    {
+        EnsureOpen(instance);
+        CloseLiveTasks(instance, instance.Request.Tasks);
+        CloseActiveNodes(instance);
+        Finish(instance, RequestStatus.Cancelled);
+        Emit(instance, EventType.RequestCancelled, new JsonObject { ["actor"] = actor, ["reason"] = reason });
+        Touch(instance);
+        return Task.CompletedTask;
+    }
+
+    public Task<ApprovalTask> ReassignAsync(ApprovalInstance instance, string taskId, string newAssignee, string actor,
+        string? reason, CancellationToken ct)
+    {
+        EnsureOpen(instance);
+        var task = instance.Task(taskId);
+        newAssignee = newAssignee.Trim();
+        if (!TaskStatus.IsLive(task.Status))
+            throw new WorkflowStateException($"task {task.Id} is {task.Status}; only an open or claimed task can be reassigned");
+        if (newAssignee == task.Assignee)
+            throw new WorkflowStateException($"task {task.Id} is already assigned to {newAssignee}");
+        // Two live tasks for one person on one stage would give them two votes.
+        if (instance.StageTasks(task.StageOrder).Any(t => t.Assignee == newAssignee && TaskStatus.IsLive(t.Status)))
+            throw new WorkflowStateException($"{newAssignee} already has an open task on stage {task.StageOrder}");
+
+        var now = Now;
+        task.Status = TaskStatus.Reassigned;
+        task.CompletedAt = task.UpdatedAt = now;
+        var replacement = new ApprovalTask
+        {
+            RequestId = task.RequestId, StageId = task.StageId, StageOrder = task.StageOrder, Assignee = newAssignee,
+            Kind = task.Kind, ReassignedFrom = task.Assignee, RequiredSlot = task.RequiredSlot, Status = TaskStatus.Open,
+            DueAt = task.DueAt, SearchText = task.SearchText, CreatedAt = now, UpdatedAt = now,
+        };
+        AddTask(instance, replacement);
+        Emit(instance, EventType.TaskReassigned, new JsonObject
+        {
+            ["task_id"] = task.Id, ["new_task_id"] = replacement.Id, ["from"] = task.Assignee, ["to"] = newAssignee,
+            ["actor"] = actor, ["reason"] = reason,
+        }, task.StageOrder);
+        Touch(instance);
+        return Task.FromResult(replacement);
+    }
+
+    // ---- the flowchart walk ------------------------------------------------------------------------------
+
+    private async Task RunAsync(ApprovalInstance instance, IEnumerable<WorkflowNode> start, string? actor, CancellationToken ct)
+    {
+        var queue = new Queue<WorkflowNode>(start);
+        while (queue.Count > 0 && !RequestStatus.IsTerminal(instance.Request.Status))
+        {
+            var node = queue.Dequeue();
+            switch (node.Type)
+            {
+                case NodeType.Start:
+                case NodeType.StageGroup:
+                    SetNode(instance, node, NodeStates.Done);
+                    var outcome = node.Type == NodeType.Start ? ConnectionOutcome.Done : ConnectionOutcome.Start;
+                    foreach (var next in instance.Definition.Targets(node.Id, outcome)) queue.Enqueue(next);
+                    break;
+
+                case NodeType.ApprovalStage:
+                    var stageOutcome = await ActivateStageAsync(instance, node, ct);
+                    if (stageOutcome is not null)
+                        foreach (var next in instance.Definition.Targets(node.Id, stageOutcome)) queue.Enqueue(next);
+                    break;
+
+                case NodeType.Join:
+                    if (instance.State.NodeState(node.Id) == NodeStates.Done) break;
+                    var sources = instance.Definition.Sources(node.Id).ToList();
+                    if (sources.All(s => instance.State.NodeState(s.Id) is NodeStates.Done or NodeStates.Skipped))
+                    {
+                        SetNode(instance, node, NodeStates.Done);
+                        foreach (var next in instance.Definition.Targets(node.Id, ConnectionOutcome.Done)) queue.Enqueue(next);
+                    }
+                    break;
+
+                case NodeType.Outcome when node.Id == WorkflowDefinition.ApprovedNodeId:
+                    SetNode(instance, node, NodeStates.Done);
+                    Finish(instance, RequestStatus.Approved);
+                    var anyStageRan = instance.Definition.StageNodes.Any(s => instance.State.NodeState(s.Id) == NodeStates.Done);
+                    var payload = new JsonObject { ["actor"] = actor };
+                    if (!anyStageRan)
+                        payload["reason"] = instance.Definition.StageNodes.Any() ? "all_stages_skipped" : "no_stages";
+                    Emit(instance, EventType.RequestApproved, payload);
+                    break;
+
+                case NodeType.Outcome:
+                    // Reaching the rejected outcome is handled where the rejection happens (it carries the reason).
+                    SetNode(instance, node, NodeStates.Done);
+                    break;
+            }
+        }
+        UpdateCurrentStage(instance);
+        SaveState(instance);
+    }
+
+    /// <summary>Activates a stage. Returns the outcome to follow now, or null while the stage waits for votes.</summary>
+    private async Task<string?> ActivateStageAsync(ApprovalInstance instance, WorkflowNode node, CancellationToken ct)
+    {
+        var stage = node.Stage!;
+        var request = instance.Request;
+
+        if (stage.SkipIf is not null && SkipIfHolds(stage.SkipIf, request.Context))
+        {
+            SetNode(instance, node, NodeStates.Skipped);
+            Emit(instance, EventType.StageSkipped, new JsonObject { ["reason"] = "skip_if", ["name"] = stage.Name }, stage.StageOrder);
+            return ConnectionOutcome.Skipped;
+        }
+
+        var plan = await PlanStageAsync(stage, request, instance.Definition, ct);
+        if (plan.Approvers.Count == 0)
+        {
+            if (stage.OnEmpty == "skip")
+            {
+                SetNode(instance, node, NodeStates.Skipped);
+                Emit(instance, EventType.StageSkipped, new JsonObject
+                {
+                    ["reason"] = "no_approvers", ["name"] = stage.Name, ["excluded"] = Excluded(plan),
+                }, stage.StageOrder);
+                return ConnectionOutcome.Skipped;
+            }
+            SetNode(instance, node, NodeStates.Rejected);
+            RejectRequest(instance, stage.StageOrder, actor: null, "no_approvers_resolved",
+                plan.Excluded.Count == 0
+                    ? $"stage {stage.StageOrder} ('{stage.Name}') resolved no approvers"
+                    : $"stage {stage.StageOrder} ('{stage.Name}') has no approvers left after {string.Join(", ", plan.Excluded.Select(e => $"{e.UserId} ({e.Reason})"))}");
+            return null;
+        }
+
+        var now = Now;
+        DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
+        var searchText = SearchText(request);
+        foreach (var a in plan.Approvers)
+            AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, searchText, now));
+        foreach (var o in plan.Observers)
+            AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, searchText, now));
+
+        SetNode(instance, node, NodeStates.Active);
+        request.Status = RequestStatus.InReview;
+        Emit(instance, EventType.StageStarted, new JsonObject
+        {
+            ["name"] = stage.Name, ["mode"] = stage.Mode, ["mode_value"] = stage.ModeValue,
+            ["approvers"] = Strings(plan.Approvers.Select(a => a.Assignee)),
+            ["observers"] = Strings(plan.Observers.Select(o => o.Assignee)),
+            ["required_approvers"] = Strings(plan.Approvers.Where(a => a.RequiredSlot is not null).Select(a => a.Assignee)),
+            ["delegations"] = new JsonArray(plan.Approvers.Concat(plan.Observers).Where(a => a.DelegatedFrom is not null)
+                .Select(a => (JsonNode)new JsonObject { ["from"] = a.DelegatedFrom, ["to"] = a.Assignee }).ToArray()),
+            ["excluded"] = Excluded(plan),
+            ["due_at"] = dueAt,
+        }, stage.StageOrder);
+
+        // A stage whose quorum is out of reach from the start (e.g. any-n 3 with two approvers) fails now.
+        return EvaluateStage(instance, node, actor: null);
+    }
+
+    private async Task ReevaluateStageAsync(ApprovalInstance instance, int stageOrder, string? actor, CancellationToken ct)
+    {
+        var node = instance.Definition.StageNode(stageOrder);
+        if (instance.State.NodeState(node.Id) != NodeStates.Active) return;
+        var outcome = EvaluateStage(instance, node, actor);
+        if (outcome is not null)
+            await RunAsync(instance, instance.Definition.Targets(node.Id, outcome), actor, ct);
+        else
+        {
+            UpdateCurrentStage(instance);
+            SaveState(instance);
+        }
+    }
+
+    /// <summary>Applies the quorum rule; on a verdict closes the stage and returns the outcome to follow.</summary>
+    private string? EvaluateStage(ApprovalInstance instance, WorkflowNode node, string? actor)
+    {
+        var stage = node.Stage!;
+        var tasks = instance.StageTasks(stage.StageOrder).ToList();
+        var decisions = instance.Request.Decisions.ToDictionary(d => d.Id);
+        var votes = tasks.Where(t => t.Kind == TaskKind.Approver)
+            .Select(t => new Vote(t.Id, t.Assignee, ToVoteStatus(t, decisions), t.RequiredSlot))
+            .ToList();
+        var verdict = QuorumEvaluator.Evaluate(QuorumEvaluator.ParseMode(stage.Mode), stage.ModeValue, votes);
+
+        switch (verdict.Outcome)
+        {
+            case StageOutcome.Approved:
+                var skipped = CloseLiveTasks(instance, tasks);
+                SetNode(instance, node, NodeStates.Done);
+                var skippedApprovers = skipped.Where(t => t.Kind == TaskKind.Approver).ToList();
+                if (skippedApprovers.Count > 0)
+                    Emit(instance, EventType.StageQuorumSkipped, new JsonObject
+                    {
+                        ["skipped_assignees"] = Strings(skippedApprovers.Select(t => t.Assignee)),
+                        ["task_ids"] = Strings(skippedApprovers.Select(t => t.Id)),
+                    }, stage.StageOrder);
+                Emit(instance, EventType.StageCompleted, new JsonObject
+                {
+                    ["outcome"] = "approved", ["name"] = stage.Name, ["actor"] = actor,
+                }, stage.StageOrder);
+                return ConnectionOutcome.Approved;
+
+            case StageOutcome.Rejected:
+                SetNode(instance, node, NodeStates.Rejected);
+                RejectRequest(instance, stage.StageOrder, actor, verdict.Reason ?? "rejected", verdict.Detail);
+                return null;
+
+            default:
+                return null;
+        }
+    }
+
+    private void RejectRequest(ApprovalInstance instance, int stageOrder, string? actor, string reason, string? detail)
+    {
+        var stageName = instance.Definition.StageNode(stageOrder).Stage!.Name;
+        CloseLiveTasks(instance, instance.Request.Tasks);
+        CloseActiveNodes(instance);
+        SetNode(instance, instance.Definition.Node(WorkflowDefinition.RejectedNodeId), NodeStates.Done);
+        instance.Request.CurrentStageOrder = stageOrder;
+        Finish(instance, RequestStatus.Rejected);
+        if (reason != "no_approvers_resolved")
+            Emit(instance, EventType.StageCompleted, new JsonObject
+            {
+                ["outcome"] = "rejected", ["name"] = stageName, ["actor"] = actor, ["reason"] = reason, ["detail"] = detail,
+            }, stageOrder);
+        Emit(instance, EventType.RequestRejected, new JsonObject
+        {
+            ["actor"] = actor, ["reason"] = reason, ["detail"] = detail,
+        }, stageOrder);
+    }
+
+    // ---- stage planning: resolution, segregation of duties, delegation --------------------------------------
+
+    public sealed record PlannedAssignee(string Assignee, string? DelegatedFrom, string? RequiredSlot);
+    public sealed record ExcludedUser(string UserId, string Reason);
+    public sealed record StagePlan(IReadOnlyList<PlannedAssignee> Approvers, IReadOnlyList<PlannedAssignee> Observers, IReadOnlyList<ExcludedUser> Excluded);
+
+    /// <summary>
+    /// Works out who gets a task on a stage: rules are resolved and unioned in order, segregation of duties
+    /// removes the requester and earlier approvers, then active delegations redirect (no chaining), and a user
+    /// reached twice gets one task.
+    /// </summary>
+    public async Task<StagePlan> PlanStageAsync(StageSpec stage, ApprovalRequest request, WorkflowDefinition definition, CancellationToken ct)
+    {
+        var input = new ResolutionInput(request.Context, request);
+        var approvers = new List<(string User, bool Required)>();
+        var observers = new List<string>();
+        foreach (var rule in stage.Rules)
+        {
+            var users = await resolver.ResolveAsync(rule, input, ct);
+            foreach (var user in users.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim()))
+            {
+                if (rule.Kind == TaskKind.Observer)
+                {
+                    if (!observers.Contains(user)) observers.Add(user);
+                    continue;
+                }
+                var existing = approvers.FindIndex(a => a.User == user);
+                if (existing < 0) approvers.Add((user, rule.Required));
+                else if (rule.Required) approvers[existing] = (user, true);
+            }
+        }
+
+        var earlierApprovers = EarlierApprovers(request, stage.StageOrder);
+        var excluded = new List<ExcludedUser>();
+        string? SodViolation(string user) =>
+            definition.ForbidSelfApproval && request.Requester is { } requester && user == requester ? "forbid_self_approval"
+            : definition.ForbidRepeatApprovers && earlierApprovers.Contains(user) ? "forbid_repeat_approvers"
+            : null;
+
+        var delegates = await delegations.ActiveDelegatesAsync(approvers.Select(a => a.User).Concat(observers).Distinct().ToList(), Now, ct);
+        var planned = new List<PlannedAssignee>();
+        foreach (var (user, required) in approvers)
+        {
+            if (SodViolation(user) is { } why) { excluded.Add(new ExcludedUser(user, why)); continue; }
+            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
+            // A delegate must not become a way around segregation of duties.
+            if (from is not null && SodViolation(assignee) is { } dwhy) { excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})")); continue; }
+            var slot = required ? user : null;
+            var index = planned.FindIndex(p => p.Assignee == assignee);
+            if (index < 0) planned.Add(new PlannedAssignee(assignee, from, slot));
+            else if (slot is not null && planned[index].RequiredSlot is null) planned[index] = planned[index] with { RequiredSlot = slot };
+        }
+
+        var plannedObservers = new List<PlannedAssignee>();
+        foreach (var user in observers)
+        {
+            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
+            if (planned.Any(p => p.Assignee == assignee) || plannedObservers.Any(p => p.Assignee == assignee)) continue;
+            plannedObservers.Add(new PlannedAssignee(assignee, from, null));
+        }
+        return new StagePlan(planned, plannedObservers, excluded);
+    }
+
+    private static HashSet<string> EarlierApprovers(ApprovalRequest request, int stageOrder)
+    {
+        var tasks = request.Tasks.ToDictionary(t => t.Id);
+        var result = new HashSet<string>();
+        foreach (var d in request.Decisions.Where(d => d.Action == DecisionAction.Approve && d.StageOrder < stageOrder))
+        {
+            result.Add(d.Actor);
+            if (tasks.TryGetValue(d.TaskId, out var t)) result.Add(t.Assignee);
+        }
+        return result;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    /// <summary>A skip_if that cannot be evaluated does not skip: the stage runs (fail closed).</summary>
+    public static bool SkipIfHolds(JsonNode skipIf, JsonNode context)
+    {
+        try
+        {
+            return JsonLogicEvaluator.IsTruthy(JsonLogicEvaluator.Apply(skipIf, context));
+        }
+        catch (JsonLogicException)
+        {
+            return false;
+        }
+    }
+
+    private static VoteStatus ToVoteStatus(ApprovalTask task, IReadOnlyDictionary<string, ApprovalDecision> decisions) => task.Status switch
+    {
+        TaskStatus.Open => VoteStatus.Open,
+        TaskStatus.Claimed => VoteStatus.Claimed,
+        TaskStatus.Expired => VoteStatus.Expired,
+        TaskStatus.Reassigned => VoteStatus.Reassigned,
+        TaskStatus.Skipped => VoteStatus.Skipped,
+        TaskStatus.Completed when task.DecisionId is { } id && decisions.TryGetValue(id, out var d) => d.Action switch
+        {
+            DecisionAction.Approve => VoteStatus.Approved,
+            DecisionAction.Reject => VoteStatus.Rejected,
+            _ => VoteStatus.Abstained,
+        },
+        _ => VoteStatus.Abstained,
+    };
+
+    private List<ApprovalTask> CloseLiveTasks(ApprovalInstance instance, IEnumerable<ApprovalTask> tasks)
+    {
+        var now = Now;
+        var closed = tasks.Where(t => TaskStatus.IsLive(t.Status)).ToList();
+        foreach (var t in closed)
+        {
+            t.Status = TaskStatus.Skipped;
+            t.CompletedAt = t.UpdatedAt = now;
+        }
+        return closed;
+    }
+
+    private static void CloseActiveNodes(ApprovalInstance instance)
+    {
+        foreach (var (id, state) in instance.State.Nodes.ToList())
+            if (state == NodeStates.Active) instance.State.Nodes[id] = NodeStates.Skipped;
+    }
+
+    private void Finish(ApprovalInstance instance, string status)
+    {
+        instance.Request.Status = status;
+        instance.Request.CompletedAt = Now;
+        SaveState(instance);
+    }
+
+    private static void SetNode(ApprovalInstance instance, WorkflowNode node, string state) => instance.State.Nodes[node.Id] = state;
+
+    private static void UpdateCurrentStage(ApprovalInstance instance)
+    {
+        var active = instance.Definition.StageNodes.Where(n => instance.State.NodeState(n.Id) == NodeStates.Active)
+            .Select(n => n.Stage!.StageOrder).ToList();
+        if (active.Count > 0) instance.Request.CurrentStageOrder = active.Min();
+    }
+
+    /// <summary>Bookmarks are derived from the live tasks, so they can never disagree with them.</summary>
+    private static void SaveState(ApprovalInstance instance)
+    {
+        var bookmarks = new List<Bookmark>();
+        foreach (var node in instance.Definition.StageNodes.Where(n => instance.State.NodeState(n.Id) == NodeStates.Active))
+        {
+            var live = instance.StageTasks(node.Stage!.StageOrder).Where(t => TaskStatus.IsLive(t.Status)).ToList();
+            bookmarks.AddRange(live.Select(t => new Bookmark(node.Id, BookmarkKind.TaskDecision, t.Id, t.Assignee)));
+            var due = live.Where(t => t.Kind == TaskKind.Approver && t.DueAt is not null).Select(t => t.DueAt!.Value).ToList();
+            if (due.Count > 0) bookmarks.Add(new Bookmark(node.Id, BookmarkKind.SlaDeadline, DueAt: due.Min()));
+        }
+        instance.State.Bookmarks = bookmarks;
+        instance.Request.WorkflowState = instance.State.ToJson();
+    }
+
+    private void Touch(ApprovalInstance instance)
+    {
+        instance.Request.UpdatedAt = Now;
+        SaveState(instance);
+    }
+
+    private static void EnsureOpen(ApprovalInstance instance)
+    {
+        if (RequestStatus.IsTerminal(instance.Request.Status))
+            throw new WorkflowStateException($"request {instance.Request.Id} is {instance.Request.Status}; it accepts no further changes");
+    }
+
+    private static void AddTask(ApprovalInstance instance, ApprovalTask task)
+    {
+        instance.Request.Tasks.Add(task);
+        instance.NewTasks.Add(task);
+    }
+
+    private static ApprovalTask NewTask(ApprovalRequest request, StageSpec stage, string assignee, string kind, string? delegatedFrom,
+        string? requiredSlot, DateTime? dueAt, string searchText, DateTime now) => new()
+    {
+        RequestId = request.Id, StageId = stage.StageId, StageOrder = stage.StageOrder, Assignee = assignee, Kind = kind,
+        DelegatedFrom = delegatedFrom, RequiredSlot = requiredSlot, Status = TaskStatus.Open, DueAt = dueAt,
+        SearchText = searchText, CreatedAt = now, UpdatedAt = now,
+    };
+
+    private void Emit(ApprovalInstance instance, string type, JsonObject payload, int? stageOrder = null)
+    {
+        var request = instance.Request;
+        payload["request_id"] = request.Id;
+        payload["artifact_type"] = request.ArtifactType;
+        payload["artifact_id"] = request.ArtifactId;
+        payload["status"] = request.Status;
+        payload["stage_order"] = stageOrder ?? request.CurrentStageOrder;
+        request.LastEventSeq++;
+        instance.NewEvents.Add(new ApprovalEvent
+        {
+            RequestId = request.Id, Seq = request.LastEventSeq, EventType = type, Payload = payload, CreatedAt = Now,
+        });
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+
+    private static JsonArray Excluded(StagePlan plan) =>
+        new(plan.Excluded.Select(e => (JsonNode)new JsonObject { ["user_id"] = e.UserId, ["reason"] = e.Reason }).ToArray());
+
+    /// <summary>Text the task inbox searches: artifact, policy and the flattened context ("key:value").</summary>
+    public static string SearchText(ApprovalRequest request)
+    {
+        var sb = new StringBuilder($"{request.ArtifactType} {request.ArtifactId} {request.PolicyKey}");
+        void Walk(string prefix, JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (k, v) in o) Walk(prefix.Length == 0 ? k : $"{prefix}.{k}", v);
+                    break;
+                case JsonArray a:
+                    for (var i = 0; i < a.Count; i++) Walk(prefix, a[i]);
+                    break;
+                case JsonValue v:
+                    sb.Append(' ').Append(prefix).Append(':').Append(v.TryGetValue(out string? s) ? s : v.ToJsonString());
+                    break;
+            }
+        }
+        Walk("", request.Context);
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Awe.Host.Configuration;
+
+/// <summary>The <c>awe:</c> section of config/default.yaml. Keys keep the seed's snake_case names.</summary>
+public sealed class AweOptions
+{
+    [ConfigurationKeyName("service_id")] public string ServiceId { get; set; } = "openg2p.awe";
+    [ConfigurationKeyName("api_version")] public string ApiVersion { get; set; } = "1.0";
+    [ConfigurationKeyName("module")] public string Module { get; set; } = "default";
+    [ConfigurationKeyName("webhook")] public WebhookOptions Webhook { get; set; } = new();
+    [ConfigurationKeyName("resolver")] public ResolverOptions Resolver { get; set; } = new();
+    [ConfigurationKeyName("sla")] public SlaOptions Sla { get; set; } = new();
+    [ConfigurationKeyName("keycloak")] public KeycloakOptions Keycloak { get; set; } = new();
+    [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
+    [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
+    [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
+}
+
+public sealed class WebhookOptions
+{
+    [ConfigurationKeyName("timeout_seconds")] public int TimeoutSeconds { get; set; } = 10;
+    [ConfigurationKeyName("max_attempts")] public int MaxAttempts { get; set; } = 6;
+    [ConfigurationKeyName("backoff_seconds")] public List<int> BackoffSeconds { get; set; } = [];
+    [ConfigurationKeyName("poll_interval_seconds")] public int PollIntervalSeconds { get; set; } = 2;
+    [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 20;
+}
+
+public sealed class ResolverOptions
+{
+    [ConfigurationKeyName("http_timeout_seconds")] public int HttpTimeoutSeconds { get; set; } = 5;
+}
+
+public sealed class SlaOptions
+{
+    [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 300;
+}
+
+public sealed class KeycloakOptions
+{
+    [ConfigurationKeyName("base_url")] public string BaseUrl { get; set; } = "";
+    [ConfigurationKeyName("realm")] public string Realm { get; set; } = "staff";
+    [ConfigurationKeyName("admin_client_id")] public string AdminClientId { get; set; } = "awe-admin-resolver";
+    [ConfigurationKeyName("admin_client_secret")] public string AdminClientSecret { get; set; } = "";
+    [ConfigurationKeyName("issuer")] public string Issuer { get; set; } = "";
+    [ConfigurationKeyName("additional_issuers")] public List<string> AdditionalIssuers { get; set; } = [];
+    [ConfigurationKeyName("jwks_url")] public string JwksUrl { get; set; } = "";
+    [ConfigurationKeyName("audience")] public string Audience { get; set; } = "";
+    [ConfigurationKeyName("verify_ssl")] public bool VerifySsl { get; set; } = true;
+    [ConfigurationKeyName("allow_dev_mode")] public bool AllowDevMode { get; set; }
+
+    public bool DevMode => string.IsNullOrWhiteSpace(Issuer);
+}
+
+public sealed class NotifierOptions
+{
+    [ConfigurationKeyName("enabled")] public bool Enabled { get; set; }
+    [ConfigurationKeyName("smtp_host")] public string SmtpHost { get; set; } = "";
+    [ConfigurationKeyName("smtp_port")] public int SmtpPort { get; set; } = 587;
+    [ConfigurationKeyName("smtp_user")] public string SmtpUser { get; set; } = "";
+    [ConfigurationKeyName("smtp_password")] public string SmtpPassword { get; set; } = "";
+    [ConfigurationKeyName("from_address")] public string FromAddress { get; set; } = "no-reply@openg2p.org";
+    [ConfigurationKeyName("use_tls")] public bool UseTls { get; set; } = true;
+}
+
+public sealed class ServerOptions
+{
+    [ConfigurationKeyName("port")] public int Port { get; set; } = 8000;
+    [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class OutboundOptions
+{
+    [ConfigurationKeyName("allow_private_networks")] public bool AllowPrivateNetworks { get; set; }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+
+namespace Awe.Host.Configuration;
+
+public static class ConfigurationSetup
+{
+    public const string ConfigPathVariable = "CONFIG_PATH";
+
+    /// <summary>
+    /// Finds config/default.yaml whatever the working directory: CONFIG_PATH if set, else the first
+    /// config/default.yaml found walking up from the working directory or from the application's folder.
+    /// </summary>
+    public static string FindConfigFile()
+    {
+        var explicitPath = Environment.GetEnvironmentVariable(ConfigPathVariable);
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            if (!File.Exists(explicitPath))
+                throw new InvalidOperationException($"{ConfigPathVariable} points to '{explicitPath}', which does not exist");
+            return Path.GetFullPath(explicitPath);
+        }
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "config", "default.yaml");
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        throw new InvalidOperationException(
+            "config/default.yaml was not found above the working directory or the application folder; set CONFIG_PATH to its location");
+    }
+
+    /// <summary>
+    /// Adds the YAML file beneath the environment: AWE__WEBHOOK__MAX_ATTEMPTS overrides awe.webhook.max_attempts
+    /// and AWE__WEBHOOK__BACKOFF_SECONDS__0 the first list item.
+    /// </summary>
+    public static void AddAweConfiguration(this ConfigurationManager configuration, string[] args)
+    {
+        var file = FindConfigFile();
+        var sources = configuration.Sources;
+        var firstEnv = sources.Select((s, i) => (s, i)).FirstOrDefault(x => x.s is EnvironmentVariablesConfigurationSource).i;
+        var yaml = new NetEscapades.Configuration.Yaml.YamlConfigurationSource { Path = file, Optional = false, ReloadOnChange = false };
+        yaml.ResolveFileProvider();
+        sources.Insert(firstEnv > 0 ? firstEnv : sources.Count, yaml);
+        configuration["awe_config_file"] = file;
+    }
+
+    /// <summary>Every setting problem at once, each naming its key, so start-up can refuse with a useful message.</summary>
+    public static IReadOnlyList<string> Validate(AweOptions o, string environmentName)
+    {
+        var problems = new List<string>();
+        void Positive(int value, string key) { if (value < 1) problems.Add($"awe.{key} must be ≥ 1 (got {value})"); }
+        Positive(o.Webhook.TimeoutSeconds, "webhook.timeout_seconds");
+        Positive(o.Webhook.MaxAttempts, "webhook.max_attempts");
+        Positive(o.Webhook.PollIntervalSeconds, "webhook.poll_interval_seconds");
+        Positive(o.Webhook.BatchSize, "webhook.batch_size");
+        Positive(o.Resolver.HttpTimeoutSeconds, "resolver.http_timeout_seconds");
+        Positive(o.Sla.CheckIntervalSeconds, "sla.check_interval_seconds");
+        if (o.Webhook.BackoffSeconds.Count < o.Webhook.MaxAttempts - 1)
+            problems.Add($"awe.webhook.backoff_seconds has {o.Webhook.BackoffSeconds.Count} entries but webhook.max_attempts = {o.Webhook.MaxAttempts} needs at least {o.Webhook.MaxAttempts - 1} (one wait before each retry)");
+        for (var i = 0; i < o.Webhook.BackoffSeconds.Count; i++)
+            if (o.Webhook.BackoffSeconds[i] < 0) problems.Add($"awe.webhook.backoff_seconds[{i}] must be ≥ 0 (got {o.Webhook.BackoffSeconds[i]})");
+        if (o.Server.Port is < 1 or > 65535) problems.Add($"awe.server.port must be between 1 and 65535 (got {o.Server.Port})");
+        if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
+        if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
+        if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
+        if (!o.Keycloak.DevMode && !Uri.TryCreate(o.Keycloak.Issuer, UriKind.Absolute, out _))
+            problems.Add($"awe.keycloak.issuer must be an absolute URL (got '{o.Keycloak.Issuer}')");
+        if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !Uri.TryCreate(o.Keycloak.JwksUrl, UriKind.Absolute, out _))
+            problems.Add($"awe.keycloak.jwks_url must be an absolute URL (got '{o.Keycloak.JwksUrl}')");
+        if (o.Keycloak.DevMode && environmentName == "Production" && !o.Keycloak.AllowDevMode)
+            problems.Add("awe.keycloak.issuer is empty (dev mode: unsigned tokens accepted) while ASPNETCORE_ENVIRONMENT=Production; set the issuer, or set awe.keycloak.allow_dev_mode: true if you really mean it");
+        return problems;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Text.Json.Nodes;
+using Awe.Activities.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Awe.Host.Persistence;
+
+public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbContext(options)
+{
+    public DbSet<ApprovalPolicy> Policies => Set<ApprovalPolicy>();
+    public DbSet<ApprovalStage> Stages => Set<ApprovalStage>();
+    public DbSet<ApproverRule> Rules => Set<ApproverRule>();
+    public DbSet<ApprovalRequest> Requests => Set<ApprovalRequest>();
+    public DbSet<ApprovalTask> Tasks => Set<ApprovalTask>();
+    public DbSet<ApprovalDecision> Decisions => Set<ApprovalDecision>();
+    public DbSet<ApprovalEvent> Events => Set<ApprovalEvent>();
+    public DbSet<UserDelegation> Delegations => Set<UserDelegation>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+    public DbSet<AuditAction> AuditActions => Set<AuditAction>();
+
+    public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    /// <summary>
+    /// Serializes changes to one request. PostgreSQL takes a row lock held until commit; SQLite transactions
+    /// already hold the database write lock (BEGIN IMMEDIATE), which serializes everything.
+    /// </summary>
+    public async Task LockRequestAsync(string requestId, CancellationToken ct)
+    {
+        if (IsPostgres)
+            await Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM approval_request WHERE id = {requestId} FOR UPDATE", ct);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // Every timestamp is UTC; SQLite hands them back without a kind, PostgreSQL insists on one.
+        builder.Properties<DateTime>().HaveConversion<UtcConverter>();
+        builder.Properties<DateTime?>().HaveConversion<NullableUtcConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        var json = IsPostgres ? "jsonb" : "TEXT";
+
+        b.Entity<ApprovalPolicy>(e =>
+        {
+            e.ToTable("approval_policy");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.PolicyKey).HasColumnName("policy_key").HasMaxLength(128);
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(255);
+            e.Property(x => x.Description).HasColumnName("description").HasMaxLength(1024);
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.ArtifactType).HasColumnName("artifact_type").HasMaxLength(128);
+            e.Property(x => x.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
+            e.Property(x => x.ForbidSelfApproval).HasColumnName("forbid_self_approval");
+            e.Property(x => x.ForbidRepeatApprovers).HasColumnName("forbid_repeat_approvers");
+            e.Property(x => x.WorkflowDefinition).HasColumnName("workflow_definition").HasColumnType(json);
+            Timestamps(e);
+            e.HasIndex(x => new { x.PolicyKey, x.Version }).IsUnique().HasDatabaseName("uq_policy_key_version");
+            e.HasIndex(x => new { x.PolicyKey, x.Status });
+            // At most one active version per key, whatever races between replicas.
+            e.HasIndex(x => x.PolicyKey).IsUnique().HasFilter("status = 'active'").HasDatabaseName("uq_policy_one_active");
+            e.HasMany(x => x.Stages).WithOne().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        b.Entity<ApprovalStage>(e =>
+        {
+            e.ToTable("approval_stage");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.PolicyId).HasColumnName("policy_id").HasMaxLength(36);
+            e.Property(x => x.StageOrder).HasColumnName("stage_order");
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(255);
+            e.Property(x => x.Mode).HasColumnName("mode").HasMaxLength(32);
+            e.Property(x => x.ModeValue).HasColumnName("mode_value");
+            e.Property(x => x.SlaHours).HasColumnName("sla_hours");
+            e.Property(x => x.ParallelGroup).HasColumnName("parallel_group");
+            Json(e.Property(x => x.SkipIf), "skip_if", json);
+            e.Property(x => x.OnEmpty).HasColumnName("on_empty").HasMaxLength(8);
+            e.Property(x => x.OnBreach).HasColumnName("on_breach").HasMaxLength(16);
+            Json(e.Property(x => x.EscalationRulesJson), "escalation_rules_json", json);
+            Timestamps(e);
+            e.HasIndex(x => new { x.PolicyId, x.StageOrder }).IsUnique();
+            e.HasMany(x => x.Rules).WithOne().HasForeignKey(x => x.StageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        b.Entity<ApproverRule>(e =>
+        {
+            e.ToTable("approver_rule");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.StageId).HasColumnName("stage_id").HasMaxLength(36);
+            e.Property(x => x.RuleType).HasColumnName("rule_type").HasMaxLength(16);
+            Json(e.Property(x => x.RuleValue), "rule_value", json);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(x => x.Required).HasColumnName("required");
+            e.Property(x => x.Position).HasColumnName("position");
+            Timestamps(e);
+        });
+
+        b.Entity<ApprovalRequest>(e =>
+        {
+            e.ToTable("approval_request");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.PolicyId).HasColumnName("policy_id").HasMaxLength(36);
+            e.HasOne<ApprovalPolicy>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
+            e.Property(x => x.PolicyKey).HasColumnName("policy_key").HasMaxLength(128);
+            e.Property(x => x.PolicyVersion).HasColumnName("policy_version");
+            e.Property(x => x.ArtifactType).HasColumnName("artifact_type").HasMaxLength(128);
+            e.Property(x => x.ArtifactId).HasColumnName("artifact_id").HasMaxLength(255);
+            e.Property(x => x.SourceService).HasColumnName("source_service").HasMaxLength(128);
+            e.Property(x => x.Requester).HasColumnName("requester").HasMaxLength(128);
+            Json(e.Property(x => x.Context), "context", json);
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.CurrentStageOrder).HasColumnName("current_stage_order");
+            e.Property(x => x.CallbackUrl).HasColumnName("callback_url");
+            e.Property(x => x.CallbackSecretId).HasColumnName("callback_secret_id").HasMaxLength(36);
+            e.Property(x => x.CompletedAt).HasColumnName("completed_at");
+            e.Property(x => x.WorkflowState).HasColumnName("workflow_state").HasColumnType(json);
+            e.Property(x => x.LastEventSeq).HasColumnName("last_event_seq");
+            Timestamps(e);
+            e.HasIndex(x => new { x.ArtifactType, x.ArtifactId });
+            e.HasIndex(x => x.Status);
+            e.HasIndex(x => x.CreatedAt);
+            e.HasMany(x => x.Tasks).WithOne().HasForeignKey(x => x.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(x => x.Decisions).WithOne().HasForeignKey(x => x.RequestId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        b.Entity<ApprovalTask>(e =>
+        {
+            e.ToTable("approval_task");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.Property(x => x.StageId).HasColumnName("stage_id").HasMaxLength(36);
+            e.HasOne<ApprovalStage>().WithMany().HasForeignKey(x => x.StageId).OnDelete(DeleteBehavior.Restrict);
+            e.Property(x => x.StageOrder).HasColumnName("stage_order");
+            e.Property(x => x.Assignee).HasColumnName("assignee").HasMaxLength(128);
+            e.Property(x => x.AssigneeName).HasColumnName("assignee_name").HasMaxLength(256);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(x => x.DelegatedFrom).HasColumnName("delegated_from").HasMaxLength(128);
+            e.Property(x => x.ReassignedFrom).HasColumnName("reassigned_from").HasMaxLength(128);
+            e.Property(x => x.RequiredSlot).HasColumnName("required_slot").HasMaxLength(128);
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.ClaimedAt).HasColumnName("claimed_at");
+            e.Property(x => x.CompletedAt).HasColumnName("completed_at");
+            e.Property(x => x.DueAt).HasColumnName("due_at");
+            e.Property(x => x.DecisionId).HasColumnName("decision_id").HasMaxLength(36);
+            e.Property(x => x.SearchText).HasColumnName("search_text");
+            Timestamps(e);
+            e.HasIndex(x => new { x.Assignee, x.Status, x.CreatedAt });
+            e.HasIndex(x => new { x.RequestId, x.StageOrder });
+            e.HasIndex(x => x.CreatedAt);
+        });
+
+        b.Entity<ApprovalDecision>(e =>
+        {
+            e.ToTable("approval_decision");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.Property(x => x.TaskId).HasColumnName("task_id").HasMaxLength(36);
+            e.HasOne<ApprovalTask>().WithMany().HasForeignKey(x => x.TaskId).OnDelete(DeleteBehavior.Restrict);
+            e.Property(x => x.StageOrder).HasColumnName("stage_order");
+            e.Property(x => x.Actor).HasColumnName("actor").HasMaxLength(128);
+            e.Property(x => x.Action).HasColumnName("action").HasMaxLength(16);
+            e.Property(x => x.Comment).HasColumnName("comment");
+            e.Property(x => x.AttachmentsRef).HasColumnName("attachments_ref");
+            Timestamps(e);
+            e.HasIndex(x => x.TaskId);
+        });
+
+        b.Entity<ApprovalEvent>(e =>
+        {
+            e.ToTable("approval_event");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.HasOne<ApprovalRequest>().WithMany().HasForeignKey(x => x.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.Seq).HasColumnName("seq");
+            e.Property(x => x.EventType).HasColumnName("event_type").HasMaxLength(32);
+            Json(e.Property(x => x.Payload), "payload", json);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.HasIndex(x => new { x.RequestId, x.Seq }).IsUnique();
+        });
+
+        b.Entity<UserDelegation>(e =>
+        {
+            e.ToTable("user_delegation");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.UserId).HasColumnName("user_id").HasMaxLength(128);
+            e.Property(x => x.DelegateTo).HasColumnName("delegate_to").HasMaxLength(128);
+            e.Property(x => x.StartsAt).HasColumnName("starts_at");
+            e.Property(x => x.EndsAt).HasColumnName("ends_at");
+            e.Property(x => x.Reason).HasColumnName("reason");
+            e.Property(x => x.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
+            Timestamps(e);
+            e.HasIndex(x => new { x.UserId, x.StartsAt, x.EndsAt });
+            e.HasIndex(x => x.DelegateTo);
+        });
+
+        b.Entity<IdempotencyRecord>(e =>
+        {
+            e.ToTable("idempotency_key");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasColumnName("key").HasMaxLength(255).ValueGeneratedNever();
+            e.Property(x => x.CallerService).HasColumnName("caller_service").HasMaxLength(128);
+            e.Property(x => x.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
+            e.Property(x => x.StatusCode).HasColumnName("status_code");
+            Json(e.Property(x => x.ResponsePayload), "response_payload", json);
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.HasIndex(x => x.CreatedAt);
+        });
+
+        b.Entity<AuditAction>(e =>
+        {
+            e.ToTable("audit_action");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.OccurredAt).HasColumnName("occurred_at");
+            e.Property(x => x.Actor).HasColumnName("actor").HasMaxLength(128);
+            e.Property(x => x.ActorEmail).HasColumnName("actor_email").HasMaxLength(255);
+            e.Property(x => x.Action).HasColumnName("action").HasMaxLength(64);
+            e.Property(x => x.ResourceType).HasColumnName("resource_type").HasMaxLength(32);
+            e.Property(x => x.ResourceId).HasColumnName("resource_id").HasMaxLength(255);
+            Json(e.Property(x => x.Before), "before", json);
+            Json(e.Property(x => x.After), "after", json);
+            Json(e.Property(x => x.Metadata), "metadata", json);
+            e.Property(x => x.Summary).HasColumnName("summary");
+            e.HasIndex(x => x.OccurredAt);
+            e.HasIndex(x => x.Actor);
+            e.HasIndex(x => new { x.ResourceType, x.ResourceId });
+        });
+    }
+
+    private static void Id(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<string> p) =>
+        p.HasColumnName("id").HasMaxLength(36).ValueGeneratedNever();
+
+    private static void Timestamps<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> e) where T : class
+    {
+        e.Property<DateTime>("CreatedAt").HasColumnName("created_at");
+        e.Property<DateTime>("UpdatedAt").HasColumnName("updated_at");
+    }
+
+    private static void Json<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<T> p, string column, string type) where T : JsonNode?
+    {
+        p.HasColumnName(column).HasColumnType(type)
+            .HasConversion(new ValueConverter<T, string>(v => v!.ToJsonString(null), s => (T)JsonNode.Parse(s, null, default)!),
+                new ValueComparer<T>((a, b) => JsonNode.DeepEquals(a, b), v => v == null ? 0 : v.ToJsonString(null).GetHashCode(), v => (T)v!.DeepClone()));
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class NullableUtcConverter() : ValueConverter<DateTime?, DateTime?>(
+        v => v == null ? v : v.Value.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.Value.ToUniversalTime(), DateTimeKind.Utc),
+        v => v == null ? v : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+}

@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Awe.Host.Persistence;
+
+public enum DatabaseKind { Sqlite, Postgres }
+
+public static class DatabaseSetup
+{
+    /// <summary>
+    /// ConnectionStrings:Awe selects the store: unset → SQLite file ./data/awe.db; "Data Source=PATH" → SQLite at
+    /// PATH; anything else is an Npgsql connection string ("Host=...") → PostgreSQL.
+    /// </summary>
+    public static (DatabaseKind Kind, string ConnectionString) Resolve(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            var dir = Path.Combine(Directory.GetCurrentDirectory(), "data");
+            Directory.CreateDirectory(dir);
+            return (DatabaseKind.Sqlite, $"Data Source={Path.Combine(dir, "awe.db")}");
+        }
+        if (configured.TrimStart().StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase))
+        {
+            var path = configured.Split('=', 2)[1].Split(';')[0].Trim();
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(folder) && path != ":memory:") Directory.CreateDirectory(folder);
+            return (DatabaseKind.Sqlite, configured);
+        }
+        return (DatabaseKind.Postgres, configured);
+    }
+
+    public static void UseAweDatabase(this DbContextOptionsBuilder options, DatabaseKind kind, string connectionString)
+    {
+        if (kind == DatabaseKind.Sqlite)
+            options.UseSqlite(connectionString);
+        else
+            options.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history"));
+    }
+
+    /// <summary>PostgreSQL schema changes go through migrations; the embedded SQLite file is created from the model.</summary>
+    public static async Task InitializeAsync(AweDbContext db, DatabaseKind kind, CancellationToken ct)
+    {
+        if (kind == DatabaseKind.Postgres)
+        {
+            await db.Database.MigrateAsync(ct);
+            return;
+        }
+        await db.Database.EnsureCreatedAsync(ct);
+        // WAL lets readers proceed while a writer holds the lock.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+}

@@ -1,0 +1,34 @@
+using Awe.Activities.Model;
+using Awe.Activities.Runtime;
+using Awe.Host.Api;
+using Awe.Host.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Awe.Host.Requests;
+
+/// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
+{
+    /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
+    public async Task<ApprovalInstance> LoadForUpdateAsync(string requestId, CancellationToken ct)
+    {
+        await db.LockRequestAsync(requestId, ct);
+        var request = await db.Requests.Include(r => r.Tasks).Include(r => r.Decisions).AsSplitQuery()
+                          .FirstOrDefaultAsync(r => r.Id == requestId, ct)
+                      ?? throw RequestNotFound(requestId);
+        return new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
+    }
+
+    public void AddCreated(ApprovalInstance instance)
+    {
+        foreach (var t in instance.NewTasks.Where(t => db.Entry(t).State == EntityState.Detached)) db.Tasks.Add(t);
+        foreach (var d in instance.NewDecisions.Where(d => db.Entry(d).State == EntityState.Detached)) db.Decisions.Add(d);
+        db.Events.AddRange(instance.NewEvents);
+    }
+
+    public static AweException RequestNotFound(string id) =>
+        AweException.NotFound(ErrorCodes.RequestNotFound, $"request '{id}' does not exist");
+
+    public static AweException TaskNotFound(string id) =>
+        AweException.NotFound(ErrorCodes.TaskNotFound, $"task '{id}' does not exist");
+}

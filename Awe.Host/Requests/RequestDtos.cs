@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Awe.Activities.Model;
+
+namespace Awe.Host.Requests;
+
+public sealed record RequestOut(
+    string Id, string PolicyId, string PolicyKey, int PolicyVersion, string ArtifactType, string ArtifactId, string SourceService,
+    string? Requester, JsonNode Context, string Status, int CurrentStageOrder, string? CallbackUrl, DateTime? CompletedAt,
+    DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static RequestOut From(ApprovalRequest r) => new(r.Id, r.PolicyId, r.PolicyKey, r.PolicyVersion, r.ArtifactType,
+        r.ArtifactId, r.SourceService, r.Requester, r.Context, r.Status, r.CurrentStageOrder, r.CallbackUrl, r.CompletedAt,
+        r.CreatedAt, r.UpdatedAt);
+}
+
+public sealed record TaskOut(
+    string Id, string RequestId, string StageId, int StageOrder, string Assignee, string? AssigneeName, string Kind,
+    bool Required, string? DelegatedFrom, string? ReassignedFrom, string Status, DateTime? ClaimedAt, DateTime? CompletedAt,
+    DateTime? DueAt, string? DecisionId, string? DecisionAction, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt,
+    JsonNode? Context, string? ArtifactType, string? ArtifactId, string? PolicyKey, string? SearchText)
+{
+    public static TaskOut From(ApprovalTask t, ApprovalRequest? request, ApprovalDecision? decision) => new(
+        t.Id, t.RequestId, t.StageId, t.StageOrder, t.Assignee, t.AssigneeName, t.Kind, t.RequiredSlot is not null,
+        t.DelegatedFrom, t.ReassignedFrom, t.Status, t.ClaimedAt, t.CompletedAt, t.DueAt, t.DecisionId, decision?.Action,
+        decision?.Comment, t.CreatedAt, t.UpdatedAt, request?.Context, request?.ArtifactType, request?.ArtifactId,
+        request?.PolicyKey, t.SearchText);
+}
+
+public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks);
+
+public sealed record EventOut(string Id, string RequestId, int Seq, string EventType, JsonNode Payload, DateTime CreatedAt)
+{
+    public static EventOut From(ApprovalEvent e) => new(e.Id, e.RequestId, e.Seq, e.EventType, e.Payload, e.CreatedAt);
+}
+
+public sealed record NodeOut(string Id, string Type, string Label, int? StageOrder, string State);
+
+public sealed record InstanceOut(
+    string RequestId, string DefinitionId, string PolicyId, string PolicyKey, int PolicyVersion, string Status,
+    int CurrentStageOrder, IReadOnlyList<NodeOut> Nodes, IReadOnlyList<Activities.Runtime.Bookmark> Bookmarks, JsonNode Definition);

@@ -1,0 +1,217 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Awe.Activities.Model;
+using Awe.Activities.Policies;
+using Awe.Activities.Runtime;
+using Awe.Host.Api;
+using Awe.Host.Audit;
+using Awe.Host.Auth;
+using Awe.Host.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Awe.Host.Requests;
+
+public static class RequestEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/requests").WithTags("Requests");
+        g.MapPost("", Create).RequireAccess(Access.AnyCaller).Accepts<JsonObject>("application/json").Produces<CreateRequestOut>(201)
+            .WithSummary("Ask for an artifact to be approved under the active version of a policy (Idempotency-Key supported)");
+        g.MapGet("", List).RequireAccess(Access.AnyCaller).WithSummary("Requests, newest first");
+        g.MapGet("/{id}", Get).RequireAccess(Access.AnyCaller).WithSummary("One request");
+        g.MapPost("/{id}/cancel", Cancel).RequireAccess(Access.AnyCaller)
+            .WithSummary("Cancel an open request (AWE_ADMIN, or the service that created it)");
+        g.MapGet("/{id}/events", Events).RequireAccess(Access.AnyCaller).WithSummary("The request's journal, oldest first");
+        g.MapGet("/{id}/workflow", Workflow).RequireAccess(Access.AnyCaller)
+            .WithSummary("The workflow instance: node states, bookmarks and the definition it runs");
+    }
+
+    private sealed record CreateInput(string PolicyKey, string ArtifactType, string ArtifactId, JsonObject Context,
+        string? CallbackUrl, string? CallbackSecretId, string? Requester);
+
+    private static async Task<IResult> Create(HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
+        DefinitionCache definitions, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync(ctx.Request);
+        var input = ReadCreate(body);
+        var caller = ctx.Caller();
+        var key = IdempotencyKey(ctx);
+        var hash = Hash(body!);
+        if (key is not null && await Replay(db, key, caller, hash, ct) is { } replay) return replay;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var policy = await db.Policies.AsNoTracking()
+                         .FirstOrDefaultAsync(p => p.PolicyKey == input.PolicyKey && p.Status == PolicyStatus.Active, ct)
+                     ?? throw (await db.Policies.AnyAsync(p => p.PolicyKey == input.PolicyKey, ct)
+                         ? AweException.NotFound(ErrorCodes.PolicyNotFound, $"policy '{input.PolicyKey}' has no active version; activate one first")
+                         : AweException.NotFound(ErrorCodes.PolicyNotFound, $"policy '{input.PolicyKey}' does not exist"));
+        if (!string.Equals(policy.ArtifactType, input.ArtifactType, StringComparison.Ordinal))
+            throw AweException.Invalid($"'{input.ArtifactType}' does not match policy '{policy.PolicyKey}', which approves '{policy.ArtifactType}'", "artifact_type");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var request = new ApprovalRequest
+        {
+            PolicyId = policy.Id, PolicyKey = policy.PolicyKey, PolicyVersion = policy.Version, ArtifactType = input.ArtifactType,
+            ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.Subject,
+            Context = input.Context, CallbackUrl = input.CallbackUrl, CallbackSecretId = input.CallbackSecretId,
+            CreatedAt = now, UpdatedAt = now,
+        };
+        var instance = new ApprovalInstance(request, await definitions.GetAsync(db, policy.Id, ct));
+        await runner.StartAsync(instance, ct);
+        db.Requests.Add(request);
+        store.AddCreated(instance);
+
+        var output = new CreateRequestOut(request.Id, request.Status, request.CurrentStageOrder,
+            request.Tasks.Where(t => Activities.Model.TaskStatus.IsLive(t.Status)).Select(t => TaskOut.From(t, request, null)).ToList());
+        if (key is not null)
+            db.IdempotencyKeys.Add(new IdempotencyRecord
+            {
+                Key = key, CallerService = caller.Subject, RequestHash = hash, StatusCode = 201, CreatedAt = now,
+                ResponsePayload = JsonSerializer.SerializeToNode(output, json.Value.SerializerOptions)!,
+            });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException e) when (key is not null && DbErrors.IsUniqueViolation(e))
+        {
+            // Another call with the same key committed first: answer as that call did.
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return await Replay(db, key, caller, hash, ct)
+                   ?? throw new InvalidOperationException($"idempotency key {key} conflicted but no stored answer was found", e);
+        }
+        return Results.Json(output, json.Value.SerializerOptions, statusCode: 201);
+    }
+
+    private static async Task<IEnumerable<RequestOut>> List(AweDbContext db, string? artifact_type, string? artifact_id, string? status,
+        string? policy_key, string? source_service, int? limit, int? offset, CancellationToken ct)
+    {
+        var take = Query.Limit(limit, 50, 100);
+        if (offset is < 0) throw AweException.Invalid($"must be ≥ 0 (got {offset})", "offset");
+        if (status is not null && status is not (RequestStatus.Pending or RequestStatus.InReview or RequestStatus.Approved or RequestStatus.Rejected or RequestStatus.Cancelled))
+            throw AweException.Invalid($"must be one of pending, in_review, approved, rejected, cancelled (got '{status}')", "status");
+        var q = db.Requests.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(artifact_type)) q = q.Where(r => r.ArtifactType == artifact_type);
+        if (!string.IsNullOrWhiteSpace(artifact_id)) q = q.Where(r => r.ArtifactId == artifact_id);
+        if (!string.IsNullOrWhiteSpace(status)) q = q.Where(r => r.Status == status);
+        if (!string.IsNullOrWhiteSpace(policy_key)) q = q.Where(r => r.PolicyKey == policy_key);
+        if (!string.IsNullOrWhiteSpace(source_service)) q = q.Where(r => r.SourceService == source_service);
+        var rows = await q.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id).Skip(offset ?? 0).Take(take).ToListAsync(ct);
+        return rows.Select(RequestOut.From);
+    }
+
+    private static async Task<RequestOut> Get(string id, AweDbContext db, CancellationToken ct) =>
+        RequestOut.From(await db.Requests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw InstanceStore.RequestNotFound(id));
+
+    private static async Task<RequestOut> Cancel(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
+        AuditLog audit, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadObjectAsync(ctx.Request, allowEmpty: true);
+        var problems = new List<ValidationProblem>();
+        var reader = new JsonFieldReader(problems);
+        reader.RejectUnknown(body, "", ["reason", "actor"]);
+        var reason = reader.String(body, "", "reason", required: false, maxLength: 2000, minLength: 0);
+        if (problems.Count > 0) throw AweException.Invalid(problems);
+
+        var caller = ctx.Caller();
+        var source = await db.Requests.Where(r => r.Id == id).Select(r => r.SourceService).FirstOrDefaultAsync(ct)
+                     ?? throw InstanceStore.RequestNotFound(id);
+        if (!caller.IsAdmin && caller.Subject != source)
+            throw AweException.Forbidden($"only {Roles.Admin} or the service that created the request ('{source}') may cancel it");
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var instance = await store.LoadForUpdateAsync(id, ct);
+        var before = instance.Request.Status;
+        await runner.CancelAsync(instance, caller.AssigneeId, reason, ct);
+        store.AddCreated(instance);
+        audit.Record(caller, "request.cancel", "request", id, before: new { status = before }, after: new { status = instance.Request.Status },
+            metadata: new { reason, artifact_id = instance.Request.ArtifactId }, summary: $"cancelled request {id}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return RequestOut.From(instance.Request);
+    }
+
+    private static async Task<IEnumerable<EventOut>> Events(string id, AweDbContext db, CancellationToken ct)
+    {
+        if (!await db.Requests.AnyAsync(r => r.Id == id, ct)) throw InstanceStore.RequestNotFound(id);
+        var events = await db.Events.AsNoTracking().Where(e => e.RequestId == id).OrderBy(e => e.Seq).ToListAsync(ct);
+        return events.Select(EventOut.From);
+    }
+
+    private static async Task<InstanceOut> Workflow(string id, AweDbContext db, DefinitionCache definitions, CancellationToken ct)
+    {
+        var request = await db.Requests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw InstanceStore.RequestNotFound(id);
+        var definition = await definitions.GetAsync(db, request.PolicyId, ct);
+        var state = InstanceState.FromJson(request.WorkflowState);
+        return new InstanceOut(request.Id, state.DefinitionId.Length > 0 ? state.DefinitionId : definition.DefinitionId, request.PolicyId,
+            request.PolicyKey, request.PolicyVersion, request.Status, request.CurrentStageOrder,
+            definition.Nodes.Select(n => new NodeOut(n.Id, n.Type, n.Label, n.Stage?.StageOrder, state.NodeState(n.Id))).ToList(),
+            state.Bookmarks, definition.ToJsonNode());
+    }
+
+    // ---- input ----
+
+    private static CreateInput ReadCreate(JsonNode? body)
+    {
+        var problems = new List<ValidationProblem>();
+        var r = new JsonFieldReader(problems);
+        var o = r.Object(body, "");
+        if (o is null) throw AweException.Invalid(problems);
+        r.RejectUnknown(o, "", ["policy_key", "artifact_type", "artifact_id", "context", "callback_url", "callback_secret_id", "requester"],
+            new Dictionary<string, string> { ["policy_version"] = "requests always run the active version of the policy" });
+        var policyKey = r.String(o, "", "policy_key", required: true, maxLength: 128);
+        var artifactType = r.String(o, "", "artifact_type", required: true, maxLength: 128);
+        var artifactId = r.String(o, "", "artifact_id", required: true, maxLength: 255);
+        var context = new JsonObject();
+        if (o["context"] is { } c)
+        {
+            if (c is JsonObject co) context = (JsonObject)co.DeepClone();
+            else r.Fail("context", $"must be an object, not {JsonFieldReader.Describe(c)}");
+        }
+        var callbackUrl = r.String(o, "", "callback_url", required: false, maxLength: 2048);
+        if (callbackUrl is not null && (!Uri.TryCreate(callbackUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            r.Fail("callback_url", $"must be an absolute http(s) URL (got '{callbackUrl}')");
+        var secretId = r.String(o, "", "callback_secret_id", required: false, maxLength: 36);
+        var requester = r.String(o, "", "requester", required: false, maxLength: 128);
+        if (problems.Count > 0) throw AweException.Invalid(problems);
+        return new CreateInput(policyKey!, artifactType!, artifactId!, context, callbackUrl, secretId, requester);
+    }
+
+    private static string? IdempotencyKey(HttpContext ctx)
+    {
+        var values = ctx.Request.Headers["Idempotency-Key"];
+        if (values.Count == 0) return null;
+        var key = values.ToString().Trim();
+        if (key.Length is 0 or > 255)
+            throw AweException.Invalid("must be 1 to 255 characters, e.g. '{artifact_type}:{artifact_id}:{your request id}' or a UUID", "Idempotency-Key");
+        return key;
+    }
+
+    private static async Task<IResult?> Replay(AweDbContext db, string key, CallerIdentity caller, string hash, CancellationToken ct)
+    {
+        var stored = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Key == key, ct);
+        if (stored is null) return null;
+        if (stored.CallerService != caller.Subject || stored.RequestHash != hash)
+            throw AweException.Conflict(ErrorCodes.IdempotencyConflict,
+                $"Idempotency-Key '{key}' was already used with a different request body; use a new key for a new request");
+        return Results.Content(stored.ResponsePayload.ToJsonString(), "application/json", Encoding.UTF8, stored.StatusCode);
+    }
+
+    /// <summary>Hash of the body with object keys sorted, so formatting and key order do not make a "different" body.</summary>
+    private static string Hash(JsonNode body) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(body))));
+
+    private static string Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => "{" + string.Join(",", o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => JsonSerializer.Serialize(p.Key) + ":" + Canonical(p.Value))) + "}",
+        JsonArray a => "[" + string.Join(",", a.Select(Canonical)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+}

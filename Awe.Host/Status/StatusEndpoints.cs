@@ -1,0 +1,56 @@
+using System.Reflection;
+using Awe.Host.Api;
+using Awe.Host.Configuration;
+using Awe.Host.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Awe.Host.Status;
+
+public static class StatusEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/health", async (HttpContext ctx, AweDbContext db, CancellationToken ct) =>
+            {
+                try
+                {
+                    await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new AweException(503, ErrorCodes.DatabaseDown, $"database check failed: {e.GetType().Name}");
+                }
+                return Envelope.Ok(ctx, new { status = "UP" });
+            })
+            .WithTags("System").WithSummary("Liveness and database reachability (no token needed)");
+
+        api.MapGet("/version", (HttpContext ctx) =>
+            {
+                var assembly = typeof(StatusEndpoints).Assembly;
+                var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0-dev";
+                return Envelope.Ok(ctx, new
+                {
+                    service_version = version.Split('+')[0],
+                    build_time = Environment.GetEnvironmentVariable("BUILD_TIME"),
+                    git_commit = Environment.GetEnvironmentVariable("GIT_COMMIT"),
+                });
+            })
+            .WithTags("System").WithSummary("Service version");
+
+        api.MapGet("/config", (HttpContext ctx, IOptions<AweOptions> options) =>
+            {
+                var o = options.Value;
+                return Envelope.Ok(ctx, new
+                {
+                    service_id = o.ServiceId,
+                    api_version = o.ApiVersion,
+                    module = o.Module,
+                    webhook = new { max_attempts = o.Webhook.MaxAttempts, backoff_seconds = o.Webhook.BackoffSeconds, timeout_seconds = o.Webhook.TimeoutSeconds },
+                    sla = new { check_interval_seconds = o.Sla.CheckIntervalSeconds },
+                    auth = new { dev_mode = o.Keycloak.DevMode },
+                });
+            })
+            .WithTags("System").WithSummary("Non-secret configuration");
+    }
+}

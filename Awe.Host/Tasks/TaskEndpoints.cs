@@ -1,0 +1,180 @@
+using System.Text.Json.Nodes;
+using Awe.Activities.Model;
+using Awe.Activities.Policies;
+using Awe.Activities.Runtime;
+using Awe.Host.Api;
+using Awe.Host.Audit;
+using Awe.Host.Auth;
+using Awe.Host.Persistence;
+using Awe.Host.Requests;
+using Microsoft.EntityFrameworkCore;
+using TaskStatus = Awe.Activities.Model.TaskStatus;
+
+namespace Awe.Host.Tasks;
+
+public sealed record PagedTasksOut(IReadOnlyList<TaskOut> Items, int Total, int Page, int PageSize, int Pages);
+
+public sealed record TaskStatsOut(int Total, int ChangeRequestCount, int IntakeFormCount);
+
+public sealed record DecisionOut(string Id, string RequestId, string TaskId, int StageOrder, string Actor, string Action, string? Comment,
+    string? AttachmentsRef, DateTime CreatedAt, string RequestStatus, int CurrentStageOrder);
+
+public static class TaskEndpoints
+{
+    private static readonly string[] TaskStatuses =
+        [TaskStatus.Open, TaskStatus.Claimed, TaskStatus.Completed, TaskStatus.Skipped, TaskStatus.Expired, TaskStatus.Reassigned];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/tasks").WithTags("Tasks");
+        g.MapGet("", List).RequireAccess(Access.AnyCaller)
+            .WithSummary("Tasks (assignee=me by default; '*' as in the reference; any other value names an assignee), paged");
+        g.MapGet("/stats", Stats).RequireAccess(Access.AnyCaller).WithSummary("Counts of the caller's tasks by artifact type");
+        g.MapGet("/{id}", Get).RequireAccess(Access.AnyCaller).WithSummary("One task");
+        g.MapPost("/{id}/claim", Claim).RequireAccess(Access.AnyCaller).WithSummary("Claim an open task (its assignee or AWE_ADMIN)");
+        g.MapPost("/{id}/decision", Decide).RequireAccess(Access.AnyCaller).Accepts<JsonObject>("application/json").Produces<DecisionOut>(201)
+            .WithSummary("Approve, reject or abstain (its assignee or AWE_ADMIN); answers with the request's state after the decision");
+        g.MapPost("/{id}/reassign", Reassign).RequireAccess(Access.Admin).Accepts<JsonObject>("application/json")
+            .WithSummary("Move a live task to another person (AWE_ADMIN); answers with the new task");
+    }
+
+    private static async Task<PagedTasksOut> List(HttpContext ctx, AweDbContext db, string? assignee, string? request_id, string? status,
+        string? artifact_type, string? policy_key, string? search_text, int? page, int? page_size, CancellationToken ct)
+    {
+        var caller = ctx.Caller();
+        var size = Query.Limit(page_size, 25, 100, "page_size");
+        var number = page ?? 1;
+        if (number < 1) throw AweException.Invalid($"must be ≥ 1 (got {number})", "page");
+        if (status is not null && !TaskStatuses.Contains(status))
+            throw AweException.Invalid($"must be one of {string.Join(", ", TaskStatuses)} (got '{status}')", "status");
+
+        var q = from t in db.Tasks.AsNoTracking()
+                join r in db.Requests.AsNoTracking() on t.RequestId equals r.Id
+                select new { t, r };
+        var who = string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId : assignee;
+        if (assignee == "*")
+        {
+            // The reference's "tasks for a request" view: without a status, everyone's finished tasks plus the caller's live ones.
+            if (status is null)
+                q = q.Where(x => x.t.Status == TaskStatus.Completed ||
+                                 ((x.t.Status == TaskStatus.Open || x.t.Status == TaskStatus.Claimed) && x.t.Assignee == caller.AssigneeId));
+        }
+        else
+            q = q.Where(x => x.t.Assignee == who);
+        if (status is not null) q = q.Where(x => x.t.Status == status);
+        if (!string.IsNullOrWhiteSpace(request_id)) q = q.Where(x => x.t.RequestId == request_id);
+        if (!string.IsNullOrWhiteSpace(artifact_type)) q = q.Where(x => x.r.ArtifactType == artifact_type);
+        if (!string.IsNullOrWhiteSpace(policy_key)) q = q.Where(x => x.r.PolicyKey == policy_key);
+        if (!string.IsNullOrWhiteSpace(search_text))
+        {
+            var needle = $"%{search_text.Trim().ToLowerInvariant()}%";
+            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle));
+        }
+
+        var total = await q.CountAsync(ct);
+        var rows = await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        var decisionIds = rows.Where(x => x.t.DecisionId != null).Select(x => x.t.DecisionId!).ToList();
+        var decisions = await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
+        var items = rows.Select(x => TaskOut.From(x.t, x.r, x.t.DecisionId is { } id ? decisions.GetValueOrDefault(id) : null)).ToList();
+        return new PagedTasksOut(items, total, number, size, total == 0 ? 1 : (total + size - 1) / size);
+    }
+
+    private static async Task<TaskStatsOut> Stats(HttpContext ctx, AweDbContext db, string? status, CancellationToken ct)
+    {
+        var me = ctx.Caller().AssigneeId;
+        var q = from t in db.Tasks.AsNoTracking()
+                join r in db.Requests.AsNoTracking() on t.RequestId equals r.Id
+                where t.Assignee == me
+                select new { t.Status, r.ArtifactType };
+        if (!string.IsNullOrWhiteSpace(status)) q = q.Where(x => x.Status == status);
+        var counts = await q.GroupBy(x => x.ArtifactType).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);
+        return new TaskStatsOut(counts.Sum(c => c.Count),
+            counts.Where(c => c.Type == "registry.change_request").Sum(c => c.Count),
+            counts.Where(c => c.Type == "registry.intake_form").Sum(c => c.Count));
+    }
+
+    private static async Task<TaskOut> Get(string id, AweDbContext db, CancellationToken ct)
+    {
+        var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct) ?? throw InstanceStore.TaskNotFound(id);
+        var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == task.RequestId, ct);
+        var decision = task.DecisionId is null ? null : await db.Decisions.AsNoTracking().FirstOrDefaultAsync(d => d.Id == task.DecisionId, ct);
+        return TaskOut.From(task, request, decision);
+    }
+
+    private static async Task<TaskOut> Claim(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store, CancellationToken ct)
+    {
+        var requestId = await AuthorizeOnTaskAsync(id, ctx, db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        runner.Claim(instance, id);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TaskOut.From(instance.Task(id), instance.Request, null);
+    }
+
+    private static async Task<IResult> Decide(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadObjectAsync(ctx.Request);
+        var problems = new List<ValidationProblem>();
+        var reader = new JsonFieldReader(problems);
+        reader.RejectUnknown(body, "", ["action", "comment", "attachments_ref"],
+            new Dictionary<string, string> { ["decision"] = "did you mean action?" });
+        var action = reader.OneOf(body, "", "action", DecisionAction.All, null);
+        if (action is null && !body.ContainsKey("action")) reader.Fail("action", "is required: approve, reject or abstain");
+        var comment = reader.String(body, "", "comment", required: false, maxLength: 10_000, minLength: 0);
+        var attachments = reader.String(body, "", "attachments_ref", required: false, maxLength: 2048, minLength: 0);
+        if (problems.Count > 0) throw AweException.Invalid(problems);
+
+        var requestId = await AuthorizeOnTaskAsync(id, ctx, db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        var caller = ctx.Caller();
+        var task = instance.Task(id);
+        if (task.Assignee == caller.AssigneeId && caller.Name is not null) task.AssigneeName = caller.Name;
+        var decision = await runner.DecideAsync(instance, id, action!, caller.AssigneeId, comment, attachments, ct);
+        store.AddCreated(instance);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return Results.Json(new DecisionOut(decision.Id, decision.RequestId, decision.TaskId, decision.StageOrder, decision.Actor,
+            decision.Action, decision.Comment, decision.AttachmentsRef, decision.CreatedAt, instance.Request.Status,
+            instance.Request.CurrentStageOrder), statusCode: 201);
+    }
+
+    private static async Task<TaskOut> Reassign(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
+        AuditLog audit, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadObjectAsync(ctx.Request);
+        var problems = new List<ValidationProblem>();
+        var reader = new JsonFieldReader(problems);
+        reader.RejectUnknown(body, "", ["new_assignee", "reason"]);
+        var newAssignee = reader.String(body, "", "new_assignee", required: true, maxLength: 128);
+        var reason = reader.String(body, "", "reason", required: false, maxLength: 2000, minLength: 0);
+        if (problems.Count > 0) throw AweException.Invalid(problems);
+
+        var requestId = await db.Tasks.Where(t => t.Id == id).Select(t => t.RequestId).FirstOrDefaultAsync(ct) ?? throw InstanceStore.TaskNotFound(id);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        var caller = ctx.Caller();
+        var old = instance.Task(id);
+        var from = old.Assignee;
+        var replacement = await runner.ReassignAsync(instance, id, newAssignee!, caller.AssigneeId, reason, ct);
+        store.AddCreated(instance);
+        audit.Record(caller, "task.reassign", "task", id, before: new { assignee = from, status = TaskStatus.Open },
+            after: new { assignee = replacement.Assignee, new_task_id = replacement.Id }, metadata: new { reason, request_id = requestId },
+            summary: $"reassigned task {id} from {from} to {replacement.Assignee}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TaskOut.From(replacement, instance.Request, null);
+    }
+
+    /// <summary>Only the assignee (by preferred_username, else username, else sub) or AWE_ADMIN acts on a task.</summary>
+    private static async Task<string> AuthorizeOnTaskAsync(string taskId, HttpContext ctx, AweDbContext db, CancellationToken ct)
+    {
+        var task = await db.Tasks.AsNoTracking().Where(t => t.Id == taskId).Select(t => new { t.RequestId, t.Assignee }).FirstOrDefaultAsync(ct)
+                   ?? throw InstanceStore.TaskNotFound(taskId);
+        var caller = ctx.Caller();
+        if (task.Assignee != caller.AssigneeId && !caller.IsAdmin)
+            throw AweException.Forbidden($"task {taskId} is assigned to {task.Assignee}; you are {caller.AssigneeId}. Only the assignee or {Roles.Admin} may act on it");
+        return task.RequestId;
+    }
+}

@@ -1,0 +1,426 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Awe.Host.Persistence.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "approval_policy",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    policy_key = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    name = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    description = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    artifact_type = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    created_by = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    forbid_self_approval = table.Column<bool>(type: "boolean", nullable: false),
+                    forbid_repeat_approvers = table.Column<bool>(type: "boolean", nullable: false),
+                    workflow_definition = table.Column<string>(type: "jsonb", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_policy", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_action",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    occurred_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    actor = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    actor_email = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    resource_type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    resource_id = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    before = table.Column<string>(type: "jsonb", nullable: true),
+                    after = table.Column<string>(type: "jsonb", nullable: true),
+                    metadata = table.Column<string>(type: "jsonb", nullable: true),
+                    summary = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_action", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "idempotency_key",
+                columns: table => new
+                {
+                    key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    caller_service = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    request_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    status_code = table.Column<int>(type: "integer", nullable: false),
+                    response_payload = table.Column<string>(type: "jsonb", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_idempotency_key", x => x.key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "user_delegation",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    user_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    delegate_to = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    starts_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ends_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    reason = table.Column<string>(type: "text", nullable: true),
+                    created_by = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_user_delegation", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approval_request",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    policy_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    policy_key = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    policy_version = table.Column<int>(type: "integer", nullable: false),
+                    artifact_type = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    artifact_id = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    source_service = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    requester = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    context = table.Column<string>(type: "jsonb", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    current_stage_order = table.Column<int>(type: "integer", nullable: false),
+                    callback_url = table.Column<string>(type: "text", nullable: true),
+                    callback_secret_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
+                    completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    workflow_state = table.Column<string>(type: "jsonb", nullable: false),
+                    last_event_seq = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_request", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approval_request_approval_policy_policy_id",
+                        column: x => x.policy_id,
+                        principalTable: "approval_policy",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approval_stage",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    policy_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    stage_order = table.Column<int>(type: "integer", nullable: false),
+                    name = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    mode = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    mode_value = table.Column<int>(type: "integer", nullable: true),
+                    sla_hours = table.Column<int>(type: "integer", nullable: true),
+                    parallel_group = table.Column<int>(type: "integer", nullable: true),
+                    skip_if = table.Column<string>(type: "jsonb", nullable: true),
+                    on_empty = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    on_breach = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    escalation_rules_json = table.Column<string>(type: "jsonb", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_stage", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approval_stage_approval_policy_policy_id",
+                        column: x => x.policy_id,
+                        principalTable: "approval_policy",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approval_event",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    request_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    seq = table.Column<int>(type: "integer", nullable: false),
+                    event_type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    payload = table.Column<string>(type: "jsonb", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_event", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approval_event_approval_request_request_id",
+                        column: x => x.request_id,
+                        principalTable: "approval_request",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approval_task",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    request_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    stage_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    stage_order = table.Column<int>(type: "integer", nullable: false),
+                    assignee = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    assignee_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    delegated_from = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    reassigned_from = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    required_slot = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    claimed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    due_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    decision_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
+                    search_text = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_task", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approval_task_approval_request_request_id",
+                        column: x => x.request_id,
+                        principalTable: "approval_request",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_approval_task_approval_stage_stage_id",
+                        column: x => x.stage_id,
+                        principalTable: "approval_stage",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approver_rule",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    stage_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    rule_type = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    rule_value = table.Column<string>(type: "jsonb", nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    required = table.Column<bool>(type: "boolean", nullable: false),
+                    position = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approver_rule", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approver_rule_approval_stage_stage_id",
+                        column: x => x.stage_id,
+                        principalTable: "approval_stage",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "approval_decision",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    request_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    task_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    stage_order = table.Column<int>(type: "integer", nullable: false),
+                    actor = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    action = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    comment = table.Column<string>(type: "text", nullable: true),
+                    attachments_ref = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_approval_decision", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_approval_decision_approval_request_request_id",
+                        column: x => x.request_id,
+                        principalTable: "approval_request",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_approval_decision_approval_task_task_id",
+                        column: x => x.task_id,
+                        principalTable: "approval_task",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_decision_request_id",
+                table: "approval_decision",
+                column: "request_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_decision_task_id",
+                table: "approval_decision",
+                column: "task_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_event_request_id_seq",
+                table: "approval_event",
+                columns: new[] { "request_id", "seq" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_policy_policy_key_status",
+                table: "approval_policy",
+                columns: new[] { "policy_key", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "uq_policy_key_version",
+                table: "approval_policy",
+                columns: new[] { "policy_key", "version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "uq_policy_one_active",
+                table: "approval_policy",
+                column: "policy_key",
+                unique: true,
+                filter: "status = 'active'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_request_artifact_type_artifact_id",
+                table: "approval_request",
+                columns: new[] { "artifact_type", "artifact_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_request_created_at",
+                table: "approval_request",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_request_policy_id",
+                table: "approval_request",
+                column: "policy_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_request_status",
+                table: "approval_request",
+                column: "status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_stage_policy_id_stage_order",
+                table: "approval_stage",
+                columns: new[] { "policy_id", "stage_order" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_task_assignee_status_created_at",
+                table: "approval_task",
+                columns: new[] { "assignee", "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_task_created_at",
+                table: "approval_task",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_task_request_id_stage_order",
+                table: "approval_task",
+                columns: new[] { "request_id", "stage_order" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approval_task_stage_id",
+                table: "approval_task",
+                column: "stage_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_approver_rule_stage_id",
+                table: "approver_rule",
+                column: "stage_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_action_actor",
+                table: "audit_action",
+                column: "actor");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_action_occurred_at",
+                table: "audit_action",
+                column: "occurred_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_action_resource_type_resource_id",
+                table: "audit_action",
+                columns: new[] { "resource_type", "resource_id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_idempotency_key_created_at",
+                table: "idempotency_key",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_user_delegation_delegate_to",
+                table: "user_delegation",
+                column: "delegate_to");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_user_delegation_user_id_starts_at_ends_at",
+                table: "user_delegation",
+                columns: new[] { "user_id", "starts_at", "ends_at" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "approval_decision");
+
+            migrationBuilder.DropTable(
+                name: "approval_event");
+
+            migrationBuilder.DropTable(
+                name: "approver_rule");
+
+            migrationBuilder.DropTable(
+                name: "audit_action");
+
+            migrationBuilder.DropTable(
+                name: "idempotency_key");
+
+            migrationBuilder.DropTable(
+                name: "user_delegation");
+
+            migrationBuilder.DropTable(
+                name: "approval_task");
+
+            migrationBuilder.DropTable(
+                name: "approval_request");
+
+            migrationBuilder.DropTable(
+                name: "approval_stage");
+
+            migrationBuilder.DropTable(
+                name: "approval_policy");
+        }
+    }
+}

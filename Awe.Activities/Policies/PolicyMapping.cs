@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Awe.Activities.Model;
-using Awe.Activities.Policies;
 
-namespace Awe.Host.Policies;
+namespace Awe.Activities.Policies;
 
 public static class PolicyMapping
 {

@@ -11,6 +11,8 @@ using Awe.Host.Policies;
 using Awe.Host.Requests;
 using Awe.Host.Status;
 using Awe.Host.Tasks;
+using Awe.Host.Webhooks;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
@@ -24,7 +26,9 @@ if (problems.Count > 0)
     throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
 builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
 
-if (builder.Configuration[WebHostDefaults.ServerUrlsKey] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
+// Bind awe.server.port on localhost unless the deployment chose addresses itself (--urls, ASPNETCORE_URLS,
+// ASPNETCORE_HTTP_PORTS as the container image does).
+if (new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey }.All(k => string.IsNullOrEmpty(builder.Configuration[k])))
     builder.WebHost.UseUrls($"http://localhost:{awe.Server.Port}");
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes);
 
@@ -49,6 +53,20 @@ builder.Services.AddScoped<IDelegationLookup, DatabaseDelegationLookup>();
 builder.Services.AddScoped<ApprovalRunner>();
 builder.Services.AddScoped<InstanceStore>();
 builder.Services.AddScoped<AuditLog>();
+builder.Services.AddScoped<CallbackSecrets>();
+builder.Services.AddDataProtection().SetApplicationName("awe").PersistKeysToDbContext<AweDbContext>();
+builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+    .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+    {
+        // Redirects are not followed: a 3xx is a failed attempt, so a callback cannot bounce us to an internal address.
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectCallback = OutboundAddressPolicy.ConnectCallback(
+            () => services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AweOptions>>().CurrentValue.Outbound.AllowPrivateNetworks),
+    })
+    .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+builder.Services.AddSingleton<WebhookDispatcher>();
+builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
 {
     doc.Info.Title = "AWE — approval workflow engine";
@@ -80,6 +98,8 @@ RequestEndpoints.Map(api);
 TaskEndpoints.Map(api);
 DelegationEndpoints.Map(api);
 AuditEndpoints.Map(api);
+DeliveryEndpoints.Map(api);
+CallbackSecretEndpoints.Map(api);
 
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));

@@ -24,6 +24,7 @@ public sealed class WebhookOptions
     [ConfigurationKeyName("backoff_seconds")] public List<int> BackoffSeconds { get; set; } = [];
     [ConfigurationKeyName("poll_interval_seconds")] public int PollIntervalSeconds { get; set; } = 2;
     [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 20;
+    [ConfigurationKeyName("secret_rotation_grace_seconds")] public int SecretRotationGraceSeconds { get; set; } = 86400;
 }
 
 public sealed class ResolverOptions

@@ -55,6 +55,8 @@ public static class ConfigurationSetup
         Positive(o.Webhook.MaxAttempts, "webhook.max_attempts");
         Positive(o.Webhook.PollIntervalSeconds, "webhook.poll_interval_seconds");
         Positive(o.Webhook.BatchSize, "webhook.batch_size");
+        if (o.Webhook.SecretRotationGraceSeconds < 0)
+            problems.Add($"awe.webhook.secret_rotation_grace_seconds must be ≥ 0 (got {o.Webhook.SecretRotationGraceSeconds})");
         Positive(o.Resolver.HttpTimeoutSeconds, "resolver.http_timeout_seconds");
         Positive(o.Sla.CheckIntervalSeconds, "sla.check_interval_seconds");
         if (o.Webhook.BackoffSeconds.Count < o.Webhook.MaxAttempts - 1)

@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using Awe.Activities.Model;
+using Awe.Host.Webhooks;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Awe.Host.Persistence;
 
-public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbContext(options)
+public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ApprovalPolicy> Policies => Set<ApprovalPolicy>();
     public DbSet<ApprovalStage> Stages => Set<ApprovalStage>();
@@ -18,6 +20,10 @@ public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbCon
     public DbSet<UserDelegation> Delegations => Set<UserDelegation>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<AuditAction> AuditActions => Set<AuditAction>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<CallbackSecret> CallbackSecrets => Set<CallbackSecret>();
+    /// <summary>ASP.NET Data Protection key ring, shared by every replica (it encrypts callback secrets).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -215,6 +221,53 @@ public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbCon
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.HasIndex(x => x.CreatedAt);
         });
+
+        b.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_delivery");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.EventId).HasColumnName("event_id").HasMaxLength(36);
+            e.HasOne<ApprovalEvent>().WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.Property(x => x.EventType).HasColumnName("event_type").HasMaxLength(32);
+            e.Property(x => x.Seq).HasColumnName("seq");
+            e.Property(x => x.Url).HasColumnName("url");
+            e.Property(x => x.Body).HasColumnName("body");
+            e.Property(x => x.Attempt).HasColumnName("attempt");
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
+            e.Property(x => x.LastAttemptAt).HasColumnName("last_attempt_at");
+            e.Property(x => x.LastStatusCode).HasColumnName("last_status_code");
+            e.Property(x => x.LastError).HasColumnName("last_error");
+            e.Property(x => x.Warning).HasColumnName("warning");
+            e.Property(x => x.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(128);
+            e.Property(x => x.LeaseUntil).HasColumnName("lease_until");
+            Timestamps(e);
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.HasIndex(x => new { x.RequestId, x.Seq }).IsUnique();
+            e.HasIndex(x => x.EventId);
+        });
+
+        b.Entity<CallbackSecret>(e =>
+        {
+            e.ToTable("callback_secret");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.CallerService).HasColumnName("caller_service").HasMaxLength(128);
+            e.Property(x => x.SecretEncrypted).HasColumnName("secret_encrypted");
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.RotatedAt).HasColumnName("rotated_at");
+            e.Property(x => x.GraceUntil).HasColumnName("grace_until");
+            e.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+            e.Property(x => x.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
+            Timestamps(e);
+            e.HasIndex(x => new { x.CallerService, x.Status });
+            // One active secret per caller service; rotation swaps them in one transaction.
+            e.HasIndex(x => x.CallerService).IsUnique().HasFilter("status = 'active'").HasDatabaseName("uq_callback_secret_one_active");
+        });
+
+        b.Entity<DataProtectionKey>(e => e.ToTable("data_protection_key"));
 
         b.Entity<AuditAction>(e =>
         {

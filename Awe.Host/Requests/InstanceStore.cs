@@ -1,7 +1,9 @@
 using Awe.Activities.Model;
 using Awe.Activities.Runtime;
+using Awe.Activities.Webhooks;
 using Awe.Host.Api;
 using Awe.Host.Persistence;
+using Awe.Host.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Awe.Host.Requests;
@@ -19,11 +21,23 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
         return new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
     }
 
+    /// <summary>
+    /// Adds what a run created. Each new event of a request with a callback_url also gets its webhook delivery
+    /// row here, in the same transaction (transactional outbox): a rolled-back change sends nothing, and a
+    /// committed one can never lose its webhook.
+    /// </summary>
     public void AddCreated(ApprovalInstance instance)
     {
         foreach (var t in instance.NewTasks.Where(t => db.Entry(t).State == EntityState.Detached)) db.Tasks.Add(t);
         foreach (var d in instance.NewDecisions.Where(d => db.Entry(d).State == EntityState.Detached)) db.Decisions.Add(d);
         db.Events.AddRange(instance.NewEvents);
+        if (instance.Request.CallbackUrl is not { } url) return;
+        foreach (var e in instance.NewEvents)
+            db.WebhookDeliveries.Add(new WebhookDelivery
+            {
+                EventId = e.Id, RequestId = e.RequestId, EventType = e.EventType, Seq = e.Seq, Url = url, Body = WebhookBody.Build(e),
+                Status = DeliveryStatus.Pending, NextAttemptAt = e.CreatedAt, CreatedAt = e.CreatedAt, UpdatedAt = e.CreatedAt,
+            });
     }
 
     public static AweException RequestNotFound(string id) =>

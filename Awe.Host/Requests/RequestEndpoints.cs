@@ -34,10 +34,11 @@ public static class RequestEndpoints
         string? CallbackUrl, string? CallbackSecretId, string? Requester);
 
     private static async Task<IResult> Create(HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
-        DefinitionCache definitions, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+        DefinitionCache definitions, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync(ctx.Request);
-        var input = ReadCreate(body);
+        var input = ReadCreate(body, options.Value.Outbound.AllowPrivateNetworks);
         var caller = ctx.Caller();
         var key = IdempotencyKey(ctx);
         var hash = Hash(body!);
@@ -157,7 +158,7 @@ public static class RequestEndpoints
 
     // ---- input ----
 
-    private static CreateInput ReadCreate(JsonNode? body)
+    private static CreateInput ReadCreate(JsonNode? body, bool allowPrivateNetworks)
     {
         var problems = new List<ValidationProblem>();
         var r = new JsonFieldReader(problems);
@@ -175,8 +176,8 @@ public static class RequestEndpoints
             else r.Fail("context", $"must be an object, not {JsonFieldReader.Describe(c)}");
         }
         var callbackUrl = r.String(o, "", "callback_url", required: false, maxLength: 2048);
-        if (callbackUrl is not null && (!Uri.TryCreate(callbackUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-            r.Fail("callback_url", $"must be an absolute http(s) URL (got '{callbackUrl}')");
+        if (callbackUrl is not null && Webhooks.OutboundAddressPolicy.CheckUrl(callbackUrl, allowPrivateNetworks) is { } urlProblem)
+            r.Fail("callback_url", $"{urlProblem} (got '{callbackUrl}')");
         var secretId = r.String(o, "", "callback_secret_id", required: false, maxLength: 36);
         var requester = r.String(o, "", "requester", required: false, maxLength: 128);
         if (problems.Count > 0) throw AweException.Invalid(problems);

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using Awe.Activities.Webhooks;
+using Awe.Host.Configuration;
+using Awe.Host.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Awe.Host.Webhooks;
+
+/// <summary>
+/// Runs in every replica. Each tick it leases up to batch_size due deliveries — the oldest pending one of each
+/// request only, so a request's events arrive in journal order — sends them concurrently, and records each
+/// attempt. Leases keep two replicas off the same delivery; a replica that dies mid-batch loses its leases
+/// when they expire, and another replica picks the deliveries up.
+/// </summary>
+public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
+    TimeProvider clock, ILogger<WebhookDispatcher> log) : BackgroundService
+{
+    public const string HttpClientName = "awe-webhooks";
+    private const int MaxResponseBytes = 4096;
+
+    /// <summary>Identifies this replica in lease_owner.</summary>
+    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogError(e, "Webhook dispatcher tick failed; retrying next tick");
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.CurrentValue.Webhook.PollIntervalSeconds), clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One dispatcher round; returns how many deliveries were attempted.</summary>
+    public async Task<int> TickAsync(CancellationToken ct)
+    {
+        var settings = options.CurrentValue.Webhook;
+        var ids = await ClaimAsync(settings, ct);
+        if (ids.Count == 0) return 0;
+        await Task.WhenAll(ids.Select(id => AttemptAsync(id, settings, ct)));
+        return ids.Count;
+    }
+
+    private async Task<List<string>> ClaimAsync(WebhookOptions settings, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Long enough for one attempt with its timeout, so a live replica never loses a lease it is using.
+        var until = now.AddSeconds(settings.TimeoutSeconds * 2 + 30);
+        var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
+        var sql = """
+            UPDATE webhook_delivery SET lease_owner = {0}, lease_until = {1}
+            WHERE id IN (
+                SELECT d.id FROM webhook_delivery d
+                WHERE d.status = 'pending' AND d.next_attempt_at <= {2}
+                  AND (d.lease_until IS NULL OR d.lease_until < {2})
+                  AND NOT EXISTS (SELECT 1 FROM webhook_delivery e
+                                  WHERE e.request_id = d.request_id AND e.status = 'pending' AND e.seq < d.seq)
+                ORDER BY d.next_attempt_at, d.seq
+                LIMIT {3}
+                LOCK_CLAUSE)
+            RETURNING id
+            """.Replace("LOCK_CLAUSE", lockClause);
+        return await db.Database.SqlQueryRaw<string>(sql, ReplicaId, until, now, settings.BatchSize).ToListAsync(ct);
+    }
+
+    private async Task AttemptAsync(string id, WebhookOptions settings, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        var delivery = await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.LeaseOwner == ReplicaId, ct);
+        if (delivery is null || delivery.Status != DeliveryStatus.Pending) return;
+
+        var (statusCode, error, warning) = await SendAsync(scope.ServiceProvider, db, delivery, settings, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        delivery.Attempt += 1;
+        delivery.LastAttemptAt = now;
+        delivery.LastStatusCode = statusCode;
+        delivery.LastError = error;
+        delivery.Warning = warning;
+        if (error is null)
+            delivery.Status = DeliveryStatus.Delivered;
+        else if (Backoff.NextAttempt(delivery.Attempt, settings.MaxAttempts, settings.BackoffSeconds, now) is { } next)
+            delivery.NextAttemptAt = next;
+        else
+            delivery.Status = DeliveryStatus.Exhausted;
+        // Only a replica still holding the lease may record the attempt (it could have expired under a stall).
+        var saved = await db.WebhookDeliveries
+            .Where(d => d.Id == id && d.LeaseOwner == ReplicaId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Attempt, delivery.Attempt).SetProperty(d => d.LastAttemptAt, delivery.LastAttemptAt)
+                .SetProperty(d => d.LastStatusCode, delivery.LastStatusCode).SetProperty(d => d.LastError, delivery.LastError)
+                .SetProperty(d => d.Warning, delivery.Warning).SetProperty(d => d.Status, delivery.Status)
+                .SetProperty(d => d.NextAttemptAt, delivery.NextAttemptAt).SetProperty(d => d.LeaseOwner, (string?)null)
+                .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
+        if (saved == 0) log.LogWarning("Delivery {Id}: lease lost before the attempt was recorded; another replica will retry", id);
+        else if (error is not null) log.LogInformation("Delivery {Id} attempt {Attempt} failed: {Error}", id, delivery.Attempt, error);
+    }
+
+    private async Task<(int? StatusCode, string? Error, string? Warning)> SendAsync(IServiceProvider services, AweDbContext db,
+        WebhookDelivery delivery, WebhookOptions settings, CancellationToken ct)
+    {
+        try
+        {
+            var request = await db.Requests.AsNoTracking().Where(r => r.Id == delivery.RequestId)
+                .Select(r => new { r.SourceService, r.CallbackSecretId }).FirstOrDefaultAsync(ct);
+            if (request is null) return (null, "request no longer exists", null);
+            var caller = request.SourceService;
+            if (request.CallbackSecretId is { } secretId)
+                caller = await db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => s.CallerService).FirstOrDefaultAsync(ct) ?? caller;
+            var secrets = await services.GetRequiredService<CallbackSecrets>().SigningSecretsAsync(caller, ct);
+            var warning = secrets.Count == 0 ? $"sent unsigned: caller service '{caller}' has no active callback secret" : null;
+
+            var body = Encoding.UTF8.GetBytes(delivery.Body);
+            using var message = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
+            message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            foreach (var (name, value) in WebhookSignatures.Headers(secrets, delivery.EventId, clock.GetUtcNow().ToUnixTimeSeconds(), body))
+                message.Headers.TryAddWithoutValidation(name, value);
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(settings.TimeoutSeconds));
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                using var response = await http.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                var code = (int)response.StatusCode;
+                if (code is >= 200 and < 300) return (code, null, warning);
+                var excerpt = await ReadExcerptAsync(response, timeout.Token);
+                return (code, $"HTTP {code}: {excerpt}", warning);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return (null, $"timeout: no answer within {settings.TimeoutSeconds} s ({watch.ElapsedMilliseconds} ms)", warning);
+            }
+            catch (HttpRequestException e)
+            {
+                return (null, Truncate($"{e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}", 500), warning);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            log.LogError(e, "Delivery {Id}: dispatcher error", delivery.Id);
+            return (null, "internal dispatcher error", null);
+        }
+    }
+
+    /// <summary>Reads at most a few KiB of the answer: a misbehaving endpoint cannot make us buffer megabytes.</summary>
+    private static async Task<string> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[MaxResponseBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), ct)) > 0) total += read;
+        return Truncate(Encoding.UTF8.GetString(buffer, 0, total), 200);
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+}

@@ -76,6 +76,8 @@ public sealed class ApprovalRequest
     public DateTime? CompletedAt { get; set; }
     /// <summary>Workflow instance state (node states and bookmarks) as JSON; see <c>Runtime.InstanceState</c>.</summary>
     public string WorkflowState { get; set; } = "{}";
+    /// <summary>When the earliest failed stage resolution is retried (null when none waits); indexed for the retry worker.</summary>
+    public DateTime? ResolutionRetryAt { get; set; }
     /// <summary>Sequence number of the last journal event; orders events written in one transaction.</summary>
     public int LastEventSeq { get; set; }
     public DateTime CreatedAt { get; set; }

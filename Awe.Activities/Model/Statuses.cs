@@ -59,4 +59,5 @@ public static class EventType
     public const string TaskExpired = "task_expired";
     public const string TaskReassigned = "task_reassigned";
     public const string StageEscalated = "stage_escalated";
+    public const string StageResolutionFailed = "stage_resolution_failed";
 }

@@ -23,6 +23,13 @@ public sealed class ApprovalInstance
     public List<ApprovalDecision> NewDecisions { get; } = [];
     public List<ApprovalEvent> NewEvents { get; } = [];
 
+    /// <summary>
+    /// Whether a stage whose approvers cannot be resolved may wait for a retry. False when a request is being
+    /// created (the caller is told to retry and nothing is written); true when a decision or another change
+    /// starts the stage, because that change must not be lost.
+    /// </summary>
+    public bool DeferResolutionFailures { get; set; }
+
     public IEnumerable<ApprovalTask> StageTasks(int stageOrder) => Request.Tasks.Where(t => t.StageOrder == stageOrder);
 
     public ApprovalTask Task(string taskId) =>

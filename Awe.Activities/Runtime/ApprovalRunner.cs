@@ -13,8 +13,10 @@ namespace Awe.Activities.Runtime;
 /// runs the flowchart until it suspends (tasks waiting for decisions) or completes; the caller wraps the call
 /// in the database transaction of the change that caused it.
 /// </summary>
-public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock)
+public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock, RunnerSettings? settings = null)
 {
+    private readonly RunnerSettings _settings = settings ?? RunnerSettings.Default;
+
     public const string SystemActor = "awe";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -22,6 +24,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     public async Task StartAsync(ApprovalInstance instance, CancellationToken ct)
     {
         var request = instance.Request;
+        instance.DeferResolutionFailures = false;
         request.Status = RequestStatus.Pending;
         Emit(instance, EventType.RequestCreated, new JsonObject
         {
@@ -47,6 +50,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         string? comment, string? attachmentsRef, CancellationToken ct)
     {
         EnsureOpen(instance);
+        instance.DeferResolutionFailures = true;
         var task = instance.Task(taskId);
         if (!TaskStatus.IsLive(task.Status))
             throw new WorkflowStateException($"task {task.Id} is {task.Status}; decisions are accepted only on open or claimed tasks");
@@ -82,6 +86,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         EnsureOpen(instance);
         CloseLiveTasks(instance, instance.Request.Tasks);
         CloseActiveNodes(instance);
+        instance.State.ResolutionRetries.Clear();
         Finish(instance, RequestStatus.Cancelled);
         Emit(instance, EventType.RequestCancelled, new JsonObject { ["actor"] = actor, ["reason"] = reason });
         Touch(instance);
@@ -121,6 +126,19 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         return Task.FromResult(replacement);
     }
 
+    /// <summary>Retries the stages whose approver resolution failed and whose retry is due.</summary>
+    public async Task RetryResolutionAsync(ApprovalInstance instance, CancellationToken ct)
+    {
+        EnsureOpen(instance);
+        instance.DeferResolutionFailures = true;
+        var now = Now;
+        var due = instance.State.ResolutionRetries.Where(r => r.Value.NextAttemptAt <= now)
+            .Select(r => instance.Definition.Node(r.Key)).ToList();
+        if (due.Count == 0) return;
+        await RunAsync(instance, due, actor: null, ct);
+        Touch(instance);
+    }
+
     // ---- the flowchart walk ------------------------------------------------------------------------------
 
     private async Task RunAsync(ApprovalInstance instance, IEnumerable<WorkflowNode> start, string? actor, CancellationToken ct)
@@ -139,7 +157,17 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                     break;
 
                 case NodeType.ApprovalStage:
-                    var stageOutcome = await ActivateStageAsync(instance, node, ct);
+                    string? stageOutcome;
+                    try
+                    {
+                        stageOutcome = await ActivateStageAsync(instance, node, ct);
+                        instance.State.ResolutionRetries.Remove(node.Id);
+                    }
+                    catch (ApproverResolutionException e) when (instance.DeferResolutionFailures)
+                    {
+                        DeferResolution(instance, node, e.Message);
+                        stageOutcome = null;
+                    }
                     if (stageOutcome is not null)
                         foreach (var next in instance.Definition.Targets(node.Id, stageOutcome)) queue.Enqueue(next);
                     break;
@@ -233,6 +261,26 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         return EvaluateStage(instance, node, actor: null);
     }
 
+    /// <summary>
+    /// The change that started this stage commits; the stage waits, active without tasks, and the resolution is
+    /// retried with backoff (resolver.retry_backoff_seconds) until it succeeds or the request is cancelled.
+    /// </summary>
+    private void DeferResolution(ApprovalInstance instance, WorkflowNode node, string reason)
+    {
+        var stage = node.Stage!;
+        var attempt = instance.State.ResolutionRetries.TryGetValue(node.Id, out var previous) ? previous.Attempt + 1 : 1;
+        var waits = _settings.ResolutionRetrySeconds;
+        var wait = waits.Count == 0 ? 60 : waits[Math.Min(attempt - 1, waits.Count - 1)];
+        var next = Now.AddSeconds(wait);
+        instance.State.ResolutionRetries[node.Id] = new ResolutionRetry(attempt, next, reason);
+        SetNode(instance, node, NodeStates.Active);
+        instance.Request.Status = RequestStatus.InReview;
+        Emit(instance, EventType.StageResolutionFailed, new JsonObject
+        {
+            ["name"] = stage.Name, ["reason"] = reason, ["attempt"] = attempt, ["next_retry_at"] = next,
+        }, stage.StageOrder);
+    }
+
     private async Task ReevaluateStageAsync(ApprovalInstance instance, int stageOrder, string? actor, CancellationToken ct)
     {
         var node = instance.Definition.StageNode(stageOrder);
@@ -291,6 +339,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var stageName = instance.Definition.StageNode(stageOrder).Stage!.Name;
         CloseLiveTasks(instance, instance.Request.Tasks);
         CloseActiveNodes(instance);
+        instance.State.ResolutionRetries.Clear();
         SetNode(instance, instance.Definition.Node(WorkflowDefinition.RejectedNodeId), NodeStates.Done);
         instance.Request.CurrentStageOrder = stageOrder;
         Finish(instance, RequestStatus.Rejected);
@@ -456,7 +505,12 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             var due = live.Where(t => t.Kind == TaskKind.Approver && t.DueAt is not null).Select(t => t.DueAt!.Value).ToList();
             if (due.Count > 0) bookmarks.Add(new Bookmark(node.Id, BookmarkKind.SlaDeadline, DueAt: due.Min()));
         }
+        foreach (var (nodeId, retry) in instance.State.ResolutionRetries)
+            bookmarks.Add(new Bookmark(nodeId, BookmarkKind.ResolutionRetry, DueAt: retry.NextAttemptAt));
         instance.State.Bookmarks = bookmarks;
+        instance.Request.ResolutionRetryAt = RequestStatus.IsTerminal(instance.Request.Status) || instance.State.ResolutionRetries.Count == 0
+            ? null
+            : instance.State.ResolutionRetries.Values.Min(r => r.NextAttemptAt);
         instance.Request.WorkflowState = instance.State.ToJson();
     }
 

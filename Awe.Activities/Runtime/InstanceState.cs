@@ -8,6 +8,8 @@ public sealed class InstanceState
     public string DefinitionId { get; set; } = "";
     public Dictionary<string, string> Nodes { get; set; } = [];
     public List<Bookmark> Bookmarks { get; set; } = [];
+    /// <summary>Stages whose approvers could not be resolved when a decision started them; retried with backoff.</summary>
+    public Dictionary<string, ResolutionRetry> ResolutionRetries { get; set; } = [];
 
     public string NodeState(string nodeId) => Nodes.GetValueOrDefault(nodeId, NodeStates.Pending);
 
@@ -28,6 +30,8 @@ public static class NodeStates
     public const string Rejected = "rejected";
 }
 
+public sealed record ResolutionRetry(int Attempt, DateTime NextAttemptAt, string Reason);
+
 /// <summary>A suspended activity: a stage waiting for a task decision, or for its SLA deadline.</summary>
 public sealed record Bookmark(string NodeId, string Kind, string? TaskId = null, string? Assignee = null, DateTime? DueAt = null);
 
@@ -35,4 +39,5 @@ public static class BookmarkKind
 {
     public const string TaskDecision = "task_decision";
     public const string SlaDeadline = "sla_deadline";
+    public const string ResolutionRetry = "resolution_retry";
 }

@@ -30,6 +30,8 @@ public sealed class WebhookOptions
 public sealed class ResolverOptions
 {
     [ConfigurationKeyName("http_timeout_seconds")] public int HttpTimeoutSeconds { get; set; } = 5;
+    [ConfigurationKeyName("retry_backoff_seconds")] public List<int> RetryBackoffSeconds { get; set; } = [];
+    [ConfigurationKeyName("retry_poll_seconds")] public int RetryPollSeconds { get; set; } = 5;
 }
 
 public sealed class SlaOptions

@@ -58,6 +58,11 @@ public static class ConfigurationSetup
         if (o.Webhook.SecretRotationGraceSeconds < 0)
             problems.Add($"awe.webhook.secret_rotation_grace_seconds must be ≥ 0 (got {o.Webhook.SecretRotationGraceSeconds})");
         Positive(o.Resolver.HttpTimeoutSeconds, "resolver.http_timeout_seconds");
+        Positive(o.Resolver.RetryPollSeconds, "resolver.retry_poll_seconds");
+        if (o.Resolver.RetryBackoffSeconds.Count == 0)
+            problems.Add("awe.resolver.retry_backoff_seconds must list at least one wait (seconds before retrying a failed stage resolution)");
+        for (var i = 0; i < o.Resolver.RetryBackoffSeconds.Count; i++)
+            if (o.Resolver.RetryBackoffSeconds[i] < 1) problems.Add($"awe.resolver.retry_backoff_seconds[{i}] must be ≥ 1 (got {o.Resolver.RetryBackoffSeconds[i]})");
         Positive(o.Sla.CheckIntervalSeconds, "sla.check_interval_seconds");
         if (o.Webhook.BackoffSeconds.Count < o.Webhook.MaxAttempts - 1)
             problems.Add($"awe.webhook.backoff_seconds has {o.Webhook.BackoffSeconds.Count} entries but webhook.max_attempts = {o.Webhook.MaxAttempts} needs at least {o.Webhook.MaxAttempts - 1} (one wait before each retry)");

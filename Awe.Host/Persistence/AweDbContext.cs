@@ -127,6 +127,8 @@ public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbCon
             e.Property(x => x.CompletedAt).HasColumnName("completed_at");
             e.Property(x => x.WorkflowState).HasColumnName("workflow_state").HasColumnType(json);
             e.Property(x => x.LastEventSeq).HasColumnName("last_event_seq");
+            e.Property(x => x.ResolutionRetryAt).HasColumnName("resolution_retry_at");
+            e.HasIndex(x => x.ResolutionRetryAt);
             Timestamps(e);
             e.HasIndex(x => new { x.ArtifactType, x.ArtifactId });
             e.HasIndex(x => x.Status);

@@ -273,6 +273,10 @@ namespace Awe.Host.Persistence.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("requester");
 
+                    b.Property<DateTime?>("ResolutionRetryAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolution_retry_at");
+
                     b.Property<string>("SourceService")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -299,6 +303,8 @@ namespace Awe.Host.Persistence.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("PolicyId");
+
+                    b.HasIndex("ResolutionRetryAt");
 
                     b.HasIndex("Status");
 

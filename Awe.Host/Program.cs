@@ -42,8 +42,20 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-builder.Services.AddAuthentication(DevModeAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, DevModeAuthenticationHandler>(DevModeAuthenticationHandler.SchemeName, null);
+if (awe.Keycloak.DevMode)
+    builder.Services.AddAuthentication(DevModeAuthenticationHandler.SchemeName)
+        .AddScheme<AuthenticationSchemeOptions, DevModeAuthenticationHandler>(DevModeAuthenticationHandler.SchemeName, null);
+else
+    builder.Services.AddAuthentication(JwtAuthenticationHandler.SchemeName)
+        .AddScheme<AuthenticationSchemeOptions, JwtAuthenticationHandler>(JwtAuthenticationHandler.SchemeName, null);
+builder.Services.AddSingleton<JwksKeySource>();
+builder.Services.AddHttpClient(JwksKeySource.HttpClientName)
+    .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+    {
+        SslOptions = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AweOptions>>().Value.Keycloak.VerifySsl
+            ? new System.Net.Security.SslClientAuthenticationOptions()
+            : new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    });
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DefinitionCache>();
@@ -78,9 +90,10 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
 
 var app = builder.Build();
 
-if (!awe.Keycloak.DevMode)
-    throw new InvalidOperationException("awe.keycloak.issuer is set, but JWT validation against Keycloak is not available in this build yet; leave the issuer empty for dev mode");
-app.Logger.LogWarning("DEV MODE: awe.keycloak.issuer is empty, so bearer tokens are accepted WITHOUT signature verification. Never run like this in production.");
+if (awe.Keycloak.DevMode)
+    app.Logger.LogWarning("DEV MODE: awe.keycloak.issuer is empty, so bearer tokens are accepted WITHOUT signature verification. Never run like this in production.");
+else
+    app.Logger.LogInformation("Bearer tokens are verified against issuer {Issuer}", awe.Keycloak.Issuer);
 
 using (var scope = app.Services.CreateScope())
 {

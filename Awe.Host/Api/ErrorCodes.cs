@@ -22,5 +22,6 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "AWE-014";
     public const string MalformedBody = "AWE-015";
     public const string NoSuchEndpoint = "AWE-016";
+    public const string KeysUnavailable = "AWE-017";
     public const string Internal = "AWE-099";
 }

@@ -26,6 +26,9 @@ public static class AccessExtensions
     {
         if (ctx.Items.TryGetValue(typeof(CallerIdentity), out var cached) && cached is CallerIdentity known) return known;
         var result = await ctx.AuthenticateAsync();
+        if (ctx.Items.TryGetValue(JwtAuthenticationHandler.UnavailableItem, out var unavailable))
+            throw new AweException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.KeysUnavailable,
+                $"tokens cannot be checked right now: {unavailable}. Retry shortly");
         if (!result.Succeeded || CallerIdentity.FromPrincipal(result.Principal!) is not { } identity)
             throw new AweException(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated,
                 result.Failure?.Message is { } why ? $"the bearer token was refused: {why}" : "a bearer token is required (Authorization: Bearer <token>)");

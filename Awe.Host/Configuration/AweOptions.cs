@@ -51,6 +51,8 @@ public sealed class KeycloakOptions
     [ConfigurationKeyName("audience")] public string Audience { get; set; } = "";
     [ConfigurationKeyName("verify_ssl")] public bool VerifySsl { get; set; } = true;
     [ConfigurationKeyName("allow_dev_mode")] public bool AllowDevMode { get; set; }
+    [ConfigurationKeyName("clock_skew_seconds")] public int ClockSkewSeconds { get; set; } = 60;
+    [ConfigurationKeyName("jwks_refresh_min_seconds")] public int JwksRefreshMinSeconds { get; set; } = 30;
 
     public bool DevMode => string.IsNullOrWhiteSpace(Issuer);
 }

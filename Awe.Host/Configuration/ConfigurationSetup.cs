@@ -72,6 +72,8 @@ public static class ConfigurationSetup
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
+        if (o.Keycloak.ClockSkewSeconds is < 0 or > 3600) problems.Add($"awe.keycloak.clock_skew_seconds must be between 0 and 3600 (got {o.Keycloak.ClockSkewSeconds})");
+        if (o.Keycloak.JwksRefreshMinSeconds < 0) problems.Add($"awe.keycloak.jwks_refresh_min_seconds must be ≥ 0 (got {o.Keycloak.JwksRefreshMinSeconds})");
         if (!o.Keycloak.DevMode && !Uri.TryCreate(o.Keycloak.Issuer, UriKind.Absolute, out _))
             problems.Add($"awe.keycloak.issuer must be an absolute URL (got '{o.Keycloak.Issuer}')");
         if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !Uri.TryCreate(o.Keycloak.JwksUrl, UriKind.Absolute, out _))

@@ -13,6 +13,13 @@ namespace Awe.Activities.Runtime;
 /// runs the flowchart until it suspends (tasks waiting for decisions) or completes; the caller wraps the call
 /// in the database transaction of the change that caused it.
 /// </summary>
+/// <remarks>
+/// A call is all-or-nothing only together with that transaction. State checks (<see cref="WorkflowStateException"/>,
+/// a bad action) come before any change, so such a refusal leaves the instance untouched. But a failure later in
+/// the run — <see cref="ApproverResolutionException"/> while starting the next stage, or cancellation — leaves
+/// the instance half-run: a decision recorded, tasks closed, events queued in the New* lists. The caller must then
+/// discard the instance and roll back, never save it, and retry from the stored request.
+/// </remarks>
 public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock)
 {
     public const string SystemActor = "awe";

@@ -108,6 +108,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         // Two live tasks for one person on one stage would give them two votes.
         if (instance.StageTasks(task.StageOrder).Any(t => t.Assignee == newAssignee && TaskStatus.IsLive(t.Status)))
             throw new WorkflowStateException($"{newAssignee} already has an open task on stage {task.StageOrder}");
+        // So would handing a vote to someone who already cast one here: they could approve twice and fill an
+        // any-n or quorum stage alone. (A task of theirs that expired or was reassigned away was never a vote.)
+        if (task.Kind == TaskKind.Approver && instance.StageTasks(task.StageOrder)
+                .Any(t => t.Assignee == newAssignee && t.Kind == TaskKind.Approver && t.Status == TaskStatus.Completed))
+            throw new WorkflowStateException($"{newAssignee} already decided on stage {task.StageOrder}; one person has one vote per stage");
 
         var now = Now;
         task.Status = TaskStatus.Reassigned;

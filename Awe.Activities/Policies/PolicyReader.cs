@@ -135,7 +135,8 @@ public static class PolicyReader
         if (mode is not ("any-n" or "quorum") || modeValue is null) return;
         var approvers = rules.Where(x => x.Kind == "approver").ToList();
         if (approvers.Count == 0 || approvers.Any(x => x.RuleType != "user")) return;
-        var distinct = approvers.Select(x => (string?)x.RuleValue["user_id"]?.ToString()).Distinct().Count();
+        // Trimmed as resolution trims them: " u-a" and "u-a" are one approver.
+        var distinct = approvers.Select(x => ((string?)x.RuleValue["user_id"])?.Trim()).Distinct().Count();
         if (modeValue > distinct)
             r.Fail(JsonFieldReader.Join(path, "mode_value"),
                 $"needs {modeValue} approvals but the stage names only {distinct} approver(s); lower mode_value or add approvers");

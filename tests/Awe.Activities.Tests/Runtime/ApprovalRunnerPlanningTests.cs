@@ -329,6 +329,33 @@ public class ApprovalRunnerPlanningTests
         Assert.Contains("Keycloak", error.Message);
     }
 
+    [Fact]
+    public async Task One_cached_definition_serves_many_requests_unchanged()
+    {
+        // The host parses each definition once and shares it between requests, so running a request must never
+        // change (or re-parent) the JSON in its stage specs, such as literal lists inside rules and skip_if.
+        var e = new Engine { ResolverOverride = new RuleResolver(new UnconfiguredDirectoryResolver()) };
+        var policy = Policy(
+            Stage(1, Expression("""{"if":[{">":[{"var":"amount"},10]},["u-x","u-y"],"u-z"]}"""),
+                Expression("""{"merge":[["u-m"],{"var":"more"}]}""")),
+            Stage(2, User("u-b")).SkipIf("""{"in":[{"var":"kind"},["small","tiny"]]}"""));
+        var shared = WorkflowDefinition.FromJson(WorkflowCompiler.Compile(policy, e.Now).ToJson());
+        var json = shared.ToJson();
+
+        foreach (var (amount, expected) in new[] { (50, "u-x u-y u-m u-n"), (5, "u-z u-m u-n"), (50, "u-x u-y u-m u-n") })
+        {
+            var request = e.NewInstance(policy, JsonNode.Parse($$"""{"amount": {{amount}}, "more": ["u-n"], "kind": "small"}""")!.AsObject()).Request;
+            var instance = new ApprovalInstance(request, shared);
+            await e.Runner.StartAsync(instance, CancellationToken.None);
+            Assert.Equal(expected, string.Join(" ", instance.Request.Tasks.Select(t => t.Assignee)));
+            var next = new ApprovalInstance(request, shared);
+            foreach (var task in request.Tasks.ToList())
+                await e.Runner.DecideAsync(next, task.Id, DecisionAction.Approve, task.Assignee, null, null, CancellationToken.None);
+            Assert.Equal(["stage_skipped", "request_approved"], Show.Types(next.NewEvents).TakeLast(2));
+            Assert.Equal(json, shared.ToJson());
+        }
+    }
+
     // ---- resolution failures ----
     //
     // Contract (see ApprovalRunner): a call that throws may leave the in-memory instance partly changed (a decision

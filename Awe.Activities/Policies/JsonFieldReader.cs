@@ -63,7 +63,10 @@ public sealed class JsonFieldReader(List<ValidationProblem> problems)
         }
         if (d < min || d > max)
         {
-            Fail(p, max == int.MaxValue ? $"must be ≥ {min} (got {d})" : $"must be between {min} and {max} (got {d})");
+            // Only an open-ended range gets the one-sided wording, and only for the side that was crossed.
+            Fail(p, max != int.MaxValue ? $"must be between {min} and {max} (got {d})"
+                : d < min ? $"must be ≥ {min} (got {d})"
+                : $"must be at most {max} (got {d})");
             return null;
         }
         return (int)d;

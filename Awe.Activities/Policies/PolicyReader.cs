@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Awe.Activities.JsonLogic;
 
@@ -101,12 +102,15 @@ public static class PolicyReader
         var rules = ReadRules(r, o, path, "rules");
         var escalation = ReadRules(r, o, path, "escalation_rules");
 
-        if (!rules.Any(x => x.Kind == "approver") && onEmpty != "skip" && r.Problems.Count == before)
+        // The cross-field checks below are skipped when a field itself was wrong (their verdict could be a mere
+        // echo of it), but not because of one another: each is reported in the same pass.
+        var fieldsValid = r.Problems.Count == before;
+        if (!rules.Any(x => x.Kind == "approver") && onEmpty != "skip" && fieldsValid)
             r.Fail(JsonFieldReader.Join(path, "rules"),
                 "needs at least one approver rule (or set on_empty to 'skip' to let an empty stage pass)");
-        if (onBreach == "escalate" && escalation.Count == 0 && r.Problems.Count == before)
+        if (onBreach == "escalate" && escalation.Count == 0 && fieldsValid)
             r.Fail(JsonFieldReader.Join(path, "escalation_rules"), "must list at least one rule when on_breach is 'escalate'");
-        if (onBreach is not null && slaHours is null && r.Problems.Count == before)
+        if (onBreach is not null && slaHours is null && fieldsValid)
             r.Fail(JsonFieldReader.Join(path, "sla_hours"), $"is required when on_breach is set ('{onBreach}' needs a deadline)");
         CheckReachable(r, path, mode, modeValue, rules);
 
@@ -131,7 +135,8 @@ public static class PolicyReader
         if (mode is not ("any-n" or "quorum") || modeValue is null) return;
         var approvers = rules.Where(x => x.Kind == "approver").ToList();
         if (approvers.Count == 0 || approvers.Any(x => x.RuleType != "user")) return;
-        var distinct = approvers.Select(x => (string?)x.RuleValue["user_id"]?.ToString()).Distinct().Count();
+        // Trimmed as resolution trims them: " u-a" and "u-a" are one approver.
+        var distinct = approvers.Select(x => ((string?)x.RuleValue["user_id"])?.Trim()).Distinct().Count();
         if (modeValue > distinct)
             r.Fail(JsonFieldReader.Join(path, "mode_value"),
                 $"needs {modeValue} approvals but the stage names only {distinct} approver(s); lower mode_value or add approvers");
@@ -196,12 +201,14 @@ public static class PolicyReader
 
     private static void CheckStageOrders(JsonFieldReader r, JsonArray stages)
     {
-        var seen = new Dictionary<int, int>();
+        var seen = new Dictionary<decimal, int>();
         for (var i = 0; i < stages.Count; i++)
         {
-            if (stages[i] is not JsonObject o || o["stage_order"] is not JsonValue v || !v.TryGetValue(out int order)) continue;
+            // Read the number as JsonFieldReader.Int accepts it: 1.0 is stage 1 too, so it must collide with 1.
+            if (stages[i] is not JsonObject o || o["stage_order"] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number
+                || !v.TryGetValue(out decimal order) || order != decimal.Truncate(order)) continue;
             if (seen.TryGetValue(order, out var first))
-                r.Fail($"stages[{i}].stage_order", $"{order} is already used by stages[{first}]; stage_order must be unique");
+                r.Fail($"stages[{i}].stage_order", $"{decimal.Truncate(order)} is already used by stages[{first}]; stage_order must be unique");
             else
                 seen[order] = i;
         }

@@ -13,6 +13,13 @@ namespace Awe.Activities.Runtime;
 /// runs the flowchart until it suspends (tasks waiting for decisions) or completes; the caller wraps the call
 /// in the database transaction of the change that caused it.
 /// </summary>
+/// <remarks>
+/// A call is all-or-nothing only together with that transaction. State checks (<see cref="WorkflowStateException"/>,
+/// a bad action) come before any change, so such a refusal leaves the instance untouched. An
+/// <see cref="ApproverResolutionException"/> while a request is being created, or a cancellation, leaves the
+/// instance half-run: the caller must discard it and roll back, never save it. (A resolution failure in a stage
+/// started by a decision does not throw: the stage waits and is retried, see <see cref="RetryResolutionAsync"/>.)
+/// </remarks>
 public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock, RunnerSettings? settings = null)
 {
     private readonly RunnerSettings _settings = settings ?? RunnerSettings.Default;
@@ -106,6 +113,15 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         // Two live tasks for one person on one stage would give them two votes.
         if (instance.StageTasks(task.StageOrder).Any(t => t.Assignee == newAssignee && TaskStatus.IsLive(t.Status)))
             throw new WorkflowStateException($"{newAssignee} already has an open task on stage {task.StageOrder}");
+        // So would handing a vote to someone who already cast one here: they could approve twice and fill an
+        // any-n or quorum stage alone. (A task of theirs that expired or was reassigned away was never a vote.)
+        if (task.Kind == TaskKind.Approver && instance.StageTasks(task.StageOrder)
+                .Any(t => t.Assignee == newAssignee && t.Kind == TaskKind.Approver && t.Status == TaskStatus.Completed))
+            throw new WorkflowStateException($"{newAssignee} already decided on stage {task.StageOrder}; one person has one vote per stage");
+        // Reassignment must not be a way around the policy's segregation of duties either.
+        if (task.Kind == TaskKind.Approver &&
+            SodViolation(instance.Definition, instance.Request, EarlierApprovers(instance.Request, task.StageOrder), newAssignee) is { } rule)
+            throw new WorkflowStateException($"{newAssignee} may not approve this request: the policy sets {rule}");
 
         var now = Now;
         task.Status = TaskStatus.Reassigned;
@@ -388,19 +404,15 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
         var earlierApprovers = EarlierApprovers(request, stage.StageOrder);
         var excluded = new List<ExcludedUser>();
-        string? SodViolation(string user) =>
-            definition.ForbidSelfApproval && request.Requester is { } requester && user == requester ? "forbid_self_approval"
-            : definition.ForbidRepeatApprovers && earlierApprovers.Contains(user) ? "forbid_repeat_approvers"
-            : null;
 
         var delegates = await delegations.ActiveDelegatesAsync(approvers.Select(a => a.User).Concat(observers).Distinct().ToList(), Now, ct);
         var planned = new List<PlannedAssignee>();
         foreach (var (user, required) in approvers)
         {
-            if (SodViolation(user) is { } why) { excluded.Add(new ExcludedUser(user, why)); continue; }
+            if (SodViolation(definition, request, earlierApprovers, user) is { } why) { excluded.Add(new ExcludedUser(user, why)); continue; }
             var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
             // A delegate must not become a way around segregation of duties.
-            if (from is not null && SodViolation(assignee) is { } dwhy) { excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})")); continue; }
+            if (from is not null && SodViolation(definition, request, earlierApprovers, assignee) is { } dwhy) { excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})")); continue; }
             var slot = required ? user : null;
             var index = planned.FindIndex(p => p.Assignee == assignee);
             if (index < 0) planned.Add(new PlannedAssignee(assignee, from, slot));
@@ -416,6 +428,12 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         }
         return new StagePlan(planned, plannedObservers, excluded);
     }
+
+    /// <summary>The segregation-of-duties rule that forbids <paramref name="user"/> to approve, or null.</summary>
+    private static string? SodViolation(WorkflowDefinition definition, ApprovalRequest request, IReadOnlySet<string> earlierApprovers, string user) =>
+        definition.ForbidSelfApproval && request.Requester is { } requester && user == requester ? "forbid_self_approval"
+        : definition.ForbidRepeatApprovers && earlierApprovers.Contains(user) ? "forbid_repeat_approvers"
+        : null;
 
     private static HashSet<string> EarlierApprovers(ApprovalRequest request, int stageOrder)
     {

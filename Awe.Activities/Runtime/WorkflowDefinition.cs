@@ -39,6 +39,9 @@ public sealed record WorkflowDefinition(
     public IEnumerable<WorkflowNode> Sources(string to) =>
         Connections.Where(c => c.To == to).Select(c => Node(c.From)).Distinct();
 
+    // A view over Nodes, not data: without JsonIgnore every stored definition (and the API's copy) would repeat
+    // all stage nodes under "stage_nodes".
+    [JsonIgnore]
     public IEnumerable<WorkflowNode> StageNodes => Nodes.Where(n => n.Type == NodeType.ApprovalStage);
 
     public WorkflowNode StageNode(int stageOrder) =>

@@ -369,6 +369,31 @@ public sealed class DecisionRaceTests(PostgresAppFixture fx) : IClassFixture<Pos
         }
     }
 
+    [Fact]
+    public async Task A_decision_submitted_four_times_at_once_is_recorded_once()
+    {
+        // A double click or a client retry: the same person, the same task, several connections.
+        var key = await PolicyAsync("conc.double", Policies.Stage(1, "all", null, Rules(["dd-a", "dd-b"])));
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            var request = await OpenAsync(key);
+            var taskId = request.TaskOf["dd-a"];
+            var tabs = Enumerable.Range(0, 4).Select(_ => fx.As("dd-a")).ToList();
+            var attempts = await Race.RunAsync(tabs.Select(tab => Decide(tab, taskId, "dd-a")).ToList());
+            Assert.All(attempts, a => a.AssertWonOrConflict(HttpStatusCode.Created));
+            Assert.Single(attempts, a => a.Won);
+            Assert.All(attempts.Where(a => !a.Won), a => Assert.Contains("completed", a.Reply.Raw));
+
+            var j = await JournalAsync(request.Id);
+            j.AssertConsistent();
+            j.AssertMatches(attempts.Where(a => a.Won));
+            Assert.Single(j.Decisions);
+            Assert.Equal("in_review", j.Request.Status);
+            foreach (var tab in tabs) tab.Dispose();
+        }
+    }
+
     // ---- shared assertions ------------------------------------------------------------------------------
 
     /// <summary>any-n 1: one 201 which approves the request, every other decision 409 with no row.</summary>

@@ -76,6 +76,33 @@ public sealed class SqliteConcurrencyTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_cancel_racing_ten_decisions_gives_one_outcome()
+    {
+        var users = Enumerable.Range(1, 10).Select(i => $"sq-cx-{i:00}").ToArray();
+        var key = await Policies.CreateActiveAsync(Admin, Policies.Policy("sq.cancel", Policies.Stage(1, "all", null, Rules(users))));
+        var clients = users.ToDictionary(u => u, u => _app.ClientFor(Tokens.User(u)));
+        var admin = Admin;
+
+        for (var round = 0; round < 3; round++)
+        {
+            var (requestId, tasks) = await OpenAsync(key);
+            var calls = users.Select(u => Decide(clients[u], tasks[u], u)).ToList();
+            calls.Insert(round * 5, async () => new Attempt("", "admin", "cancel", await admin.PostJson($"/v1/awe/requests/{requestId}/cancel")));
+            var attempts = await Race.RunAsync(calls);
+            var cancel = Assert.Single(attempts, a => a.Action == "cancel");
+            cancel.AssertWonOrConflict(HttpStatusCode.OK);
+            var decisions = attempts.Where(a => a != cancel).ToList();
+            Assert.All(decisions, a => a.AssertWonOrConflict(HttpStatusCode.Created));
+
+            var j = await JournalAsync(requestId);
+            j.AssertConsistent();
+            j.AssertMatches(decisions);
+            Assert.Equal(cancel.Won ? "cancelled" : "approved", j.Request.Status);
+            Assert.Equal(decisions.Count(a => a.Won), j.Decisions.Count);
+        }
+    }
+
     private HttpClient Admin => _app.ClientFor(Tokens.Admin);
 
     private static JsonObject[] Rules(IEnumerable<string> users) => users.Select(u => Policies.User(u)).ToArray();

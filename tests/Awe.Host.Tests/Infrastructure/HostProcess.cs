@@ -63,7 +63,8 @@ public sealed class HostProcess : IAsyncDisposable
 
         try
         {
-            await host.WaitUntilHealthyAsync(startupTimeout ?? TimeSpan.FromSeconds(60));
+            // Generous: a loaded CI machine can take long to JIT and migrate; a healthy host returns at once.
+            await host.WaitUntilHealthyAsync(startupTimeout ?? TimeSpan.FromSeconds(120));
         }
         catch
         {

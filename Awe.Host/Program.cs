@@ -13,6 +13,7 @@ using Awe.Host.Status;
 using Awe.Host.Tasks;
 using Awe.Host.Webhooks;
 using Microsoft.AspNetCore.DataProtection;
+using Prometheus;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
@@ -33,7 +34,7 @@ if (new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHost
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes);
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
-builder.Services.AddDbContext<AweDbContext>(o => o.UseAweDatabase(dbKind, connectionString));
+builder.Services.AddAweDatabase(dbKind, connectionString);
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -116,6 +117,8 @@ AuditEndpoints.Map(api);
 DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 
+// Prometheus text format; prometheus-net also publishes the .NET meters (AweMetrics, ASP.NET Core, HttpClient).
+app.MapMetrics("/v1/awe/metrics");
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
 

@@ -20,10 +20,13 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         catch (Exception e) when (!ctx.Response.HasStarted && !(e is OperationCanceledException && ctx.RequestAborted.IsCancellationRequested))
         {
             var (status, errors) = Map(e);
-            if (status >= 500 && e is not ApproverResolutionException)
-                log.LogError(e, "Unhandled error on {Method} {Path} (trace {Trace})", ctx.Request.Method, ctx.Request.Path, ctx.TraceIdentifier);
-            else if (status >= 500)
+            if (e is ApproverResolutionException)
+            {
+                Observability.AweMetrics.ResolutionRefusals.Add(1);
                 log.LogWarning("Approver resolution failed on {Method} {Path}: {Message}", ctx.Request.Method, ctx.Request.Path, e.Message);
+            }
+            else if (status >= 500 && e is not AweException)
+                log.LogError(e, "Unhandled error on {Method} {Path} (trace {Trace})", ctx.Request.Method, ctx.Request.Path, ctx.TraceIdentifier);
             ctx.Response.Clear();
             await Envelope.WriteErrorAsync(ctx, status, errors);
         }

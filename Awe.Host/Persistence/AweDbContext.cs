@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Awe.Host.Persistence;
 
-public sealed class AweDbContext(DbContextOptions<AweDbContext> options) : DbContext(options), IDataProtectionKeyContext
+/// <summary>
+/// The database of AWE. One model for both stores; each store has its own subclass only so that it can carry
+/// its own migration history (PostgreSQL in production, SQLite as the embedded default).
+/// </summary>
+public abstract class AweDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ApprovalPolicy> Policies => Set<ApprovalPolicy>();
     public DbSet<ApprovalStage> Stages => Set<ApprovalStage>();

@@ -31,21 +31,25 @@ public static class DatabaseSetup
     public static void UseAweDatabase(this DbContextOptionsBuilder options, DatabaseKind kind, string connectionString)
     {
         if (kind == DatabaseKind.Sqlite)
-            options.UseSqlite(connectionString);
+            options.UseSqlite(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history"));
         else
             options.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__ef_migrations_history"));
     }
 
-    /// <summary>PostgreSQL schema changes go through migrations; the embedded SQLite file is created from the model.</summary>
+    /// <summary>Registers AweDbContext as the subclass of the chosen store.</summary>
+    public static void AddAweDatabase(this IServiceCollection services, DatabaseKind kind, string connectionString)
+    {
+        if (kind == DatabaseKind.Sqlite)
+            services.AddDbContext<AweDbContext, SqliteAweDbContext>(o => o.UseAweDatabase(kind, connectionString));
+        else
+            services.AddDbContext<AweDbContext, PostgresAweDbContext>(o => o.UseAweDatabase(kind, connectionString));
+    }
+
+    /// <summary>Brings the schema up to date through the store's migrations (several replicas may race; EF takes a lock).</summary>
     public static async Task InitializeAsync(AweDbContext db, DatabaseKind kind, CancellationToken ct)
     {
-        if (kind == DatabaseKind.Postgres)
-        {
-            await db.Database.MigrateAsync(ct);
-            return;
-        }
-        await db.Database.EnsureCreatedAsync(ct);
-        // WAL lets readers proceed while a writer holds the lock.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await db.Database.MigrateAsync(ct);
+        // WAL lets SQLite readers proceed while a writer holds the lock.
+        if (kind == DatabaseKind.Sqlite) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
     }
 }

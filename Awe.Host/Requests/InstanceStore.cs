@@ -31,6 +31,8 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
         foreach (var t in instance.NewTasks.Where(t => db.Entry(t).State == EntityState.Detached)) db.Tasks.Add(t);
         foreach (var d in instance.NewDecisions.Where(d => db.Entry(d).State == EntityState.Detached)) db.Decisions.Add(d);
         db.Events.AddRange(instance.NewEvents);
+        foreach (var e in instance.NewEvents)
+            Observability.AweMetrics.JournalEvents.Add(1, new KeyValuePair<string, object?>("event_type", e.EventType));
         if (instance.Request.CallbackUrl is not { } url) return;
         foreach (var e in instance.NewEvents)
             db.WebhookDeliveries.Add(new WebhookDelivery

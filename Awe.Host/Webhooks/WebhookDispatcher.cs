@@ -109,6 +109,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                 .SetProperty(d => d.Warning, delivery.Warning).SetProperty(d => d.Status, delivery.Status)
                 .SetProperty(d => d.NextAttemptAt, delivery.NextAttemptAt).SetProperty(d => d.LeaseOwner, (string?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
+        Observability.AweMetrics.WebhookAttempts.Add(1, new KeyValuePair<string, object?>("outcome",
+            error is null ? "delivered" : delivery.Status == DeliveryStatus.Exhausted ? "exhausted" : "retry"));
         if (saved == 0) log.LogWarning("Delivery {Id}: lease lost before the attempt was recorded; another replica will retry", id);
         else if (error is not null) log.LogInformation("Delivery {Id} attempt {Attempt} failed: {Error}", id, delivery.Attempt, error);
     }

@@ -9,11 +9,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Awe.Host.Persistence.Migrations
+namespace Awe.Host.Persistence.Migrations.Postgres
 {
-    [DbContext(typeof(AweDbContext))]
-    [Migration("20261128160523_Webhooks")]
-    partial class Webhooks
+    [DbContext(typeof(PostgresAweDbContext))]
+    [Migration("20261128165420_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -276,6 +276,10 @@ namespace Awe.Host.Persistence.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("requester");
 
+                    b.Property<DateTime?>("ResolutionRetryAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolution_retry_at");
+
                     b.Property<string>("SourceService")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -302,6 +306,8 @@ namespace Awe.Host.Persistence.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("PolicyId");
+
+                    b.HasIndex("ResolutionRetryAt");
 
                     b.HasIndex("Status");
 

@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Awe.Host.Persistence.Migrations
+namespace Awe.Host.Persistence.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -53,6 +54,40 @@ namespace Awe.Host.Persistence.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_audit_action", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "callback_secret",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    caller_service = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    secret_encrypted = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    rotated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    grace_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    revoked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_by = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_callback_secret", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "data_protection_key",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_data_protection_key", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -109,6 +144,7 @@ namespace Awe.Host.Persistence.Migrations
                     callback_secret_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
                     completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     workflow_state = table.Column<string>(type: "jsonb", nullable: false),
+                    resolution_retry_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     last_event_seq = table.Column<int>(type: "integer", nullable: false),
                     created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
@@ -242,6 +278,40 @@ namespace Awe.Host.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "webhook_delivery",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    event_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    request_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    event_type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    seq = table.Column<int>(type: "integer", nullable: false),
+                    url = table.Column<string>(type: "text", nullable: false),
+                    body = table.Column<string>(type: "text", nullable: false),
+                    attempt = table.Column<int>(type: "integer", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    last_attempt_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    last_status_code = table.Column<int>(type: "integer", nullable: true),
+                    last_error = table.Column<string>(type: "text", nullable: true),
+                    warning = table.Column<string>(type: "text", nullable: true),
+                    lease_owner = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    lease_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_webhook_delivery", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_webhook_delivery_approval_event_event_id",
+                        column: x => x.event_id,
+                        principalTable: "approval_event",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "approval_decision",
                 columns: table => new
                 {
@@ -323,6 +393,11 @@ namespace Awe.Host.Persistence.Migrations
                 column: "policy_id");
 
             migrationBuilder.CreateIndex(
+                name: "IX_approval_request_resolution_retry_at",
+                table: "approval_request",
+                column: "resolution_retry_at");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_approval_request_status",
                 table: "approval_request",
                 column: "status");
@@ -374,6 +449,18 @@ namespace Awe.Host.Persistence.Migrations
                 columns: new[] { "resource_type", "resource_id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_callback_secret_caller_service_status",
+                table: "callback_secret",
+                columns: new[] { "caller_service", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "uq_callback_secret_one_active",
+                table: "callback_secret",
+                column: "caller_service",
+                unique: true,
+                filter: "status = 'active'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_idempotency_key_created_at",
                 table: "idempotency_key",
                 column: "created_at");
@@ -387,6 +474,22 @@ namespace Awe.Host.Persistence.Migrations
                 name: "IX_user_delegation_user_id_starts_at_ends_at",
                 table: "user_delegation",
                 columns: new[] { "user_id", "starts_at", "ends_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_delivery_event_id",
+                table: "webhook_delivery",
+                column: "event_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_delivery_request_id_seq",
+                table: "webhook_delivery",
+                columns: new[] { "request_id", "seq" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_delivery_status_next_attempt_at",
+                table: "webhook_delivery",
+                columns: new[] { "status", "next_attempt_at" });
         }
 
         /// <inheritdoc />
@@ -396,13 +499,16 @@ namespace Awe.Host.Persistence.Migrations
                 name: "approval_decision");
 
             migrationBuilder.DropTable(
-                name: "approval_event");
-
-            migrationBuilder.DropTable(
                 name: "approver_rule");
 
             migrationBuilder.DropTable(
                 name: "audit_action");
+
+            migrationBuilder.DropTable(
+                name: "callback_secret");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_key");
 
             migrationBuilder.DropTable(
                 name: "idempotency_key");
@@ -411,13 +517,19 @@ namespace Awe.Host.Persistence.Migrations
                 name: "user_delegation");
 
             migrationBuilder.DropTable(
+                name: "webhook_delivery");
+
+            migrationBuilder.DropTable(
                 name: "approval_task");
 
             migrationBuilder.DropTable(
-                name: "approval_request");
+                name: "approval_event");
 
             migrationBuilder.DropTable(
                 name: "approval_stage");
+
+            migrationBuilder.DropTable(
+                name: "approval_request");
 
             migrationBuilder.DropTable(
                 name: "approval_policy");

@@ -42,6 +42,8 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             "request body is larger than the server accepts (awe.server.max_body_bytes); send a smaller body")]),
         BadHttpRequestException b => (b.StatusCode, [new ApiError(ErrorCodes.MalformedBody, b.Message)]),
         JsonException j => (400, [new ApiError(ErrorCodes.MalformedBody, $"request body is not valid JSON: {j.Message}")]),
+        _ when Persistence.DbErrors.IsUnstorableText(e) => (400, [new ApiError(ErrorCodes.MalformedBody,
+            "the request carries text the database cannot store (a NUL character, %00 or \\u0000); remove it")]),
         _ => (500, [new ApiError(ErrorCodes.Internal, "internal error; nothing was changed. Report this trace id to the operators")]),
     };
 

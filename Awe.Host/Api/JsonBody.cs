@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Awe.Activities.Policies;
 
 namespace Awe.Host.Api;
 
@@ -34,13 +35,42 @@ public static class JsonBody
             if (allowEmpty) return null;
             throw new AweException(400, ErrorCodes.MalformedBody, "request body is empty; send a JSON object");
         }
+        JsonNode? node;
         try
         {
-            return JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            node = JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {
             throw new AweException(400, ErrorCodes.MalformedBody, $"request body is not valid JSON ({e.Message})");
+        }
+        // "\u0000" is valid JSON, but PostgreSQL can store it in neither text nor jsonb: refuse it here, with its path,
+        // rather than fail at the database with a 500.
+        var problems = new List<ValidationProblem>();
+        FindNulCharacters(node, "", problems);
+        if (problems.Count > 0) throw AweException.Invalid(problems);
+        return node;
+    }
+
+    private static void FindNulCharacters(JsonNode? node, string path, List<ValidationProblem> problems)
+    {
+        const string message = "must not contain the NUL character (\\u0000)";
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, value) in o)
+                {
+                    var child = JsonFieldReader.Join(path, name.Replace("\0", "\\u0000"));
+                    if (name.Contains('\0')) problems.Add(new ValidationProblem(child, $"field name {message}"));
+                    FindNulCharacters(value, child, problems);
+                }
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++) FindNulCharacters(a[i], $"{path}[{i}]", problems);
+                break;
+            case JsonValue v when v.TryGetValue(out string? s) && s.Contains('\0'):
+                problems.Add(new ValidationProblem(path, message));
+                break;
         }
     }
 

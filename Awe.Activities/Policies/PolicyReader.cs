@@ -30,6 +30,8 @@ public static class PolicyReader
         ["approvers"] = "did you mean rules?",
     };
 
+    public const int MaxSlaHours = 87_600;
+
     public static (PolicyInput? Policy, IReadOnlyList<ValidationProblem> Problems) Read(JsonNode? body)
     {
         var problems = new List<ValidationProblem>();
@@ -81,7 +83,9 @@ public static class PolicyReader
         var modeValue = r.Int(o, path, "mode_value", required: false, min: 1);
         if (mode == "percentage" && modeValue is > 100)
             r.Fail(JsonFieldReader.Join(path, "mode_value"), $"is a percentage and must be between 1 and 100 (got {modeValue})");
-        var slaHours = r.Int(o, path, "sla_hours", required: false, min: 1);
+        // Capped at ten years: beyond some 69 million hours now + sla_hours is past DateTime's range, and every request
+        // on the stage would fail computing its deadline.
+        var slaHours = r.Int(o, path, "sla_hours", required: false, min: 1, max: MaxSlaHours);
         var onEmpty = r.OneOf(o, path, "on_empty", PolicyVocabulary.OnEmpty, "block")!;
         var parallelGroup = r.Int(o, path, "parallel_group", required: false, min: int.MinValue);
         var onBreach = r.OneOf(o, path, "on_breach", PolicyVocabulary.OnBreach, null);

@@ -29,8 +29,20 @@ public sealed record CallerIdentity(string Subject, string AssigneeId, string? E
         AddRoles(roles, claims["realm_access"]?["roles"]);
         if (claims["resource_access"] is JsonObject clients)
             foreach (var (_, client) in clients) AddRoles(roles, client?["roles"]);
-        return new CallerIdentity(sub, assignee, Str("email"), Str("name"), roles);
+        // E-mail and name are only recorded for display (audit actor_email, task assignee_name): cut to their columns' size.
+        return new CallerIdentity(sub, assignee, Cut(Str("email"), 255), Cut(Str("name"), 256), roles);
     }
+
+    /// <summary>Ids are recorded in 128-character columns (created_by, assignee, actor, source_service).</summary>
+    public const int MaxIdLength = 128;
+
+    /// <summary>Why this identity cannot be recorded, or null. A token carrying it is refused (401) instead of failing a write.</summary>
+    public string? UnrecordableReason =>
+        Subject.Length > MaxIdLength ? $"the token's 'sub' is longer than {MaxIdLength} characters"
+        : AssigneeId.Length > MaxIdLength ? $"the token's user name (preferred_username or username) is longer than {MaxIdLength} characters"
+        : null;
+
+    private static string? Cut(string? value, int max) => value is not null && value.Length > max ? value[..max] : value;
 
     private static void AddRoles(HashSet<string> roles, JsonNode? node)
     {

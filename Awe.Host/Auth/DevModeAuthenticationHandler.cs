@@ -28,6 +28,7 @@ public sealed class DevModeAuthenticationHandler(IOptionsMonitor<AuthenticationS
             return Task.FromResult(AuthenticateResult.Fail("the token has expired (exp is in the past)"));
         var identity = CallerIdentity.FromClaims(claims);
         if (identity is null) return Task.FromResult(AuthenticateResult.Fail("the token has no 'sub' claim"));
+        if (identity.UnrecordableReason is { } why) return Task.FromResult(AuthenticateResult.Fail(why));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(identity.ToPrincipal(claims, SchemeName), SchemeName)));
     }
 

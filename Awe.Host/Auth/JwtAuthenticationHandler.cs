@@ -61,6 +61,7 @@ public sealed class JwtAuthenticationHandler(IOptionsMonitor<AuthenticationSchem
         if (claims is null) return AuthenticateResult.Fail(error!);
         var identity = CallerIdentity.FromClaims(claims);
         if (identity is null) return AuthenticateResult.Fail("the token has no 'sub' claim");
+        if (identity.UnrecordableReason is { } why) return AuthenticateResult.Fail(why);
         return AuthenticateResult.Success(new AuthenticationTicket(identity.ToPrincipal(claims, SchemeName), SchemeName));
     }
 

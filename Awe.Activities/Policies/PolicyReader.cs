@@ -159,7 +159,8 @@ public static class PolicyReader
             var before = r.Problems.Count;
             r.RejectUnknown(o, path, RuleFields);
             var type = r.OneOf(o, path, "rule_type", PolicyVocabulary.RuleTypes, null);
-            if (type is null && !o.ContainsKey("rule_type")) r.Fail(JsonFieldReader.Join(path, "rule_type"), "is required");
+            // Absent and null alike: OneOf reports only values it could not accept, and a null one is not reported there.
+            if (type is null && o["rule_type"] is null) r.Fail(JsonFieldReader.Join(path, "rule_type"), "is required");
             var kind = r.OneOf(o, path, "kind", PolicyVocabulary.RuleKinds, "approver")!;
             var required = r.Bool(o, path, "required", false);
             if (required && kind == "observer")

@@ -24,7 +24,8 @@ public sealed class DevModeAuthenticationHandler(IOptionsMonitor<AuthenticationS
 
         var claims = ReadClaims(header["Bearer ".Length..].Trim(), out var error);
         if (claims is null) return Task.FromResult(AuthenticateResult.Fail(error!));
-        if (claims["exp"] is JsonValue exp && exp.TryGetValue(out long seconds) && DateTimeOffset.FromUnixTimeSeconds(seconds) < TimeProvider.GetUtcNow())
+        // Compared as Unix seconds: converting a caller's exp to a date throws when it lies outside years 1-9999.
+        if (claims["exp"] is JsonValue exp && exp.TryGetValue(out long seconds) && seconds < TimeProvider.GetUtcNow().ToUnixTimeSeconds())
             return Task.FromResult(AuthenticateResult.Fail("the token has expired (exp is in the past)"));
         var identity = CallerIdentity.FromClaims(claims);
         if (identity is null) return Task.FromResult(AuthenticateResult.Fail("the token has no 'sub' claim"));

@@ -75,6 +75,18 @@ public sealed class AuthTests(PostgresAppFixture fx) : IClassFixture<PostgresApp
     }
 
     [Theory]
+    [InlineData("99999999999999", HttpStatusCode.OK)]             // past year 9999: far future, not an error
+    [InlineData("-99999999999999", HttpStatusCode.Unauthorized)]  // before year 1: long expired
+    [InlineData("\"tomorrow\"", HttpStatusCode.OK)]              // not a number: no expiry to check
+    public async Task Exp_values_outside_the_calendar_are_handled(string exp, HttpStatusCode expected)
+    {
+        var reply = await fx.App.ClientFor(Unsigned($$$"""{"sub": "s", "exp": {{{exp}}}, "realm_access": {"roles": ["AWE_ADMIN"]}}""")).GetJson("/v1/awe/policies");
+
+        if (expected == HttpStatusCode.OK) reply.Expect(HttpStatusCode.OK);
+        else EnvelopeAssert.Error(reply, expected, "AWE-013");
+    }
+
+    [Theory]
     [InlineData("POST", "/v1/awe/policies")]
     [InlineData("PUT", "/v1/awe/policies/auth.x")]
     [InlineData("PATCH", "/v1/awe/policies/auth.x/versions/1")]

@@ -38,7 +38,8 @@ public static class JsonBody
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate names are refused while parsing: left in, the first read of that object throws (a 500).
+            node = JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

@@ -47,7 +47,9 @@ public sealed class DevModeAuthenticationHandler(IOptionsMonitor<AuthenticationS
         {
             var payload = parts[1].Replace('-', '+').Replace('_', '/');
             payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
-            if (JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload))) is JsonObject o) return o;
+            // Duplicate claims are refused while parsing: left in, the first claim lookup throws (a 500).
+            var json = Encoding.UTF8.GetString(Convert.FromBase64String(payload));
+            if (JsonNode.Parse(json, documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject o) return o;
             error = "the token's payload is not a JSON object";
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or ArgumentException)

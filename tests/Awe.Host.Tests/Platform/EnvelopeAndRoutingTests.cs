@@ -102,6 +102,30 @@ public sealed class EnvelopeAndRoutingTests(PostgresAppFixture fx) : IClassFixtu
         EnvelopeAssert.Error(reply, reply.Status, reply.ErrorCode!);
     }
 
+    [Theory]
+    [InlineData("/v1/awe/policies", "policy_key", """{"policy_key": "dup.a", "policy_key": "dup.b", "name": "n", "artifact_type": "t"}""")]
+    [InlineData("/v1/awe/policies", "name", """{"policy_key": "dup.c", "name": "n", "artifact_type": "t", "stages": [{"name": "s", "name": "t", "stage_order": 1, "on_empty": "skip"}]}""")]
+    [InlineData("/v1/awe/requests", "policy_key", """{"policy_key": "x", "policy_key": "y", "artifact_type": "t", "artifact_id": "a"}""")]
+    [InlineData("/v1/awe/delegations", "user_id", """{"user_id": "a", "user_id": "b", "delegate_to": "c", "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"}""")]
+    public async Task A_field_given_twice_is_400_naming_it(string url, string field, string body)
+    {
+        var message = EnvelopeAssert.ErrorMessage(await fx.Admin.PostJson(url, body), HttpStatusCode.BadRequest, "AWE-015");
+
+        Assert.Contains("Duplicate property", message);
+        Assert.Contains($"'{field}'", message);
+        EnvelopeAssert.Error(await fx.Admin.GetJson("/v1/awe/policies/dup.a/versions"), HttpStatusCode.NotFound, "AWE-001");
+        EnvelopeAssert.Error(await fx.Admin.GetJson("/v1/awe/policies/dup.c/versions"), HttpStatusCode.NotFound, "AWE-001");
+    }
+
+    [Fact]
+    public async Task A_token_with_a_claim_given_twice_is_refused()
+    {
+        var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes("""{"sub": "a", "sub": "b", "realm_access": {"roles": ["AWE_ADMIN"]}}""")).TrimEnd('=');
+        var reply = await fx.App.ClientFor($"eyJhbGciOiJub25lIn0.{payload}.").GetJson("/v1/awe/policies");
+
+        EnvelopeAssert.Error(reply, HttpStatusCode.Unauthorized, "AWE-013");
+    }
+
     [Fact]
     public async Task Json_nested_too_deep_is_400_not_a_crash()
     {

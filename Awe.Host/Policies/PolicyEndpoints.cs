@@ -79,6 +79,9 @@ public static class PolicyEndpoints
     {
         var input = Read(await JsonBody.ReadAsync(ctx.Request));
         CheckKey(key, input);
+        // Under the key lock, two simultaneous new versions both succeed (v+1 and v+2) instead of colliding.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await LockKeyAsync(db, key, ct);
         var latest = await db.Policies.Where(p => p.PolicyKey == key).MaxAsync(p => (int?)p.Version, ct) ?? throw UnknownPolicy(key);
         var now = clock.GetUtcNow().UtcDateTime;
         var caller = ctx.Caller();
@@ -88,6 +91,7 @@ public static class PolicyEndpoints
         var output = PolicyOut.From(policy);
         audit.Record(caller, "policy.add_version", "policy", $"{key}:v{policy.Version}", after: output, summary: $"added draft {key} v{policy.Version}");
         await SaveUniqueAsync(db, ct, $"another version of '{key}' was created at the same moment; retry", ErrorCodes.WrongState);
+        await tx.CommitAsync(ct);
         return Results.Created($"/v1/awe/policies/{key}/versions/{policy.Version}", output);
     }
 
@@ -178,7 +182,7 @@ public static class PolicyEndpoints
         var request = new ApprovalRequest
         {
             PolicyId = policy.Id, PolicyKey = key, PolicyVersion = version, ArtifactType = policy.ArtifactType, ArtifactId = "simulation",
-            Requester = requester ?? ctx.Caller().Subject, Context = context.DeepClone(),
+            Requester = requester ?? ctx.Caller().AssigneeId, Context = context.DeepClone(),
         };
         var stages = new List<SimulatedStage>();
         string? outcome = null;

@@ -57,7 +57,7 @@ public static class RequestEndpoints
         var request = new ApprovalRequest
         {
             PolicyId = policy.Id, PolicyKey = policy.PolicyKey, PolicyVersion = policy.Version, ArtifactType = input.ArtifactType,
-            ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.Subject,
+            ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.AssigneeId,
             Context = input.Context, CallbackUrl = input.CallbackUrl, CallbackSecretId = input.CallbackSecretId,
             CreatedAt = now, UpdatedAt = now,
         };

@@ -1,5 +1,6 @@
 using Awe.Host.Persistence;
 using Awe.Host.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -55,4 +56,52 @@ public sealed class UnconfiguredKeycloakFixture : KeycloakAppFixture
 {
     protected override bool KeycloakConfigured => false;
     protected override bool AllowPrivateNetworks => false;
+}
+
+/// <summary>A fake Keycloak and a database, but no host: tests start hosts with the settings they need (a cold token cache each).</summary>
+public class KeycloakDatabaseFixture : IAsyncLifetime
+{
+    public FakeKeycloak Keycloak { get; private set; } = null!;
+    public TestDatabase Database { get; private set; } = null!;
+
+    protected virtual bool Https => false;
+
+    public async Task InitializeAsync()
+    {
+        Keycloak = await FakeKeycloak.StartAsync(https: Https);
+        Database = await TestDatabase.CreateAsync();
+    }
+
+    /// <summary>A host resolving through the fake; <paramref name="change"/> may alter the settings first.</summary>
+    public AweApp StartApp(Action<Dictionary<string, string?>>? change = null, Action<IServiceCollection>? services = null)
+    {
+        var settings = Keycloak.ResolverSettings();
+        settings["awe:resolver:http_timeout_seconds"] = KeycloakAppFixture.TimeoutSeconds.ToString();
+        change?.Invoke(settings);
+        var app = new AweApp(Database.ConnectionString, settings, services);
+        _ = app.Server;
+        return app;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Database.DisposeAsync();
+        await Keycloak.DisposeAsync();
+    }
+}
+
+/// <summary>The same over HTTPS, with a self-signed certificate.</summary>
+public sealed class HttpsKeycloakDatabaseFixture : KeycloakDatabaseFixture
+{
+    protected override bool Https => true;
+}
+
+/// <summary>A clock tests move by hand.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset now = DateTimeOffset.UtcNow;
+
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Advance(TimeSpan by) => now += by;
 }

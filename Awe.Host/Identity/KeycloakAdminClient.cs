@@ -80,7 +80,7 @@ public sealed class KeycloakAdminClient(IHttpClientFactory http, IOptionsMonitor
     {
         var clients = await GetAsync<List<KeycloakClientInfo>>($"clients?clientId={Uri.EscapeDataString(clientId)}", $"client '{clientId}'", ct);
         // clientId= is an exact match on Keycloak, but check anyway: a search-style answer must not pick a neighbour.
-        return clients.FirstOrDefault(c => c.ClientId == clientId);
+        return clients.FirstOrDefault(c => c.ClientId == clientId && !string.IsNullOrWhiteSpace(c.Id));
     }
 
     /// <summary>The group at a path such as /states/d1/officers, or null when there is none.</summary>
@@ -89,7 +89,8 @@ public sealed class KeycloakAdminClient(IHttpClientFactory http, IOptionsMonitor
         var segments = path.Trim('/').Split('/').Select(Uri.EscapeDataString);
         try
         {
-            return await GetAsync<KeycloakGroup>($"group-by-path/{string.Join('/', segments)}", $"group '{path}'", ct);
+            var group = await GetAsync<KeycloakGroup>($"group-by-path/{string.Join('/', segments)}", $"group '{path}'", ct);
+            return string.IsNullOrWhiteSpace(group.Id) ? throw new KeycloakException($"Keycloak answered group '{path}' without an id") : group;
         }
         catch (KeycloakException e) when (e.NotFound)
         {
@@ -107,7 +108,7 @@ public sealed class KeycloakAdminClient(IHttpClientFactory http, IOptionsMonitor
     public async Task<List<KeycloakGroup>> ChildGroupsAsync(KeycloakGroup group, CancellationToken ct)
     {
         if (group.SubGroups is { Count: > 0 } embedded && (group.SubGroupCount is null || group.SubGroupCount <= embedded.Count))
-            return embedded;
+            return embedded.Where(g => !string.IsNullOrWhiteSpace(g.Id)).ToList();
         if (group.SubGroupCount is 0) return [];
         var children = new List<KeycloakGroup>();
         try
@@ -117,14 +118,14 @@ public sealed class KeycloakAdminClient(IHttpClientFactory http, IOptionsMonitor
                 var batch = await GetAsync<List<KeycloakGroup>>(
                     $"groups/{Uri.EscapeDataString(group.Id)}/children?first={page * PageSize}&max={PageSize}",
                     $"subgroups of group '{group.Path ?? group.Name}'", ct);
-                children.AddRange(batch);
+                children.AddRange(batch.Where(g => !string.IsNullOrWhiteSpace(g.Id)));
                 if (batch.Count < PageSize) return children;
                 if (page >= MaxPages) throw new KeycloakException($"subgroups of group '{group.Path ?? group.Name}' exceed {MaxPages} pages; giving up");
             }
         }
         catch (KeycloakException e) when (e.NotFound && children.Count == 0)
         {
-            return group.SubGroups ?? []; // Keycloak before 23: no /children endpoint
+            return (group.SubGroups ?? []).Where(g => !string.IsNullOrWhiteSpace(g.Id)).ToList(); // Keycloak before 23: no /children endpoint
         }
     }
 

@@ -2,7 +2,6 @@ using Awe.Host.Persistence;
 using Awe.Host.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Awe.Host.Tests.Identity;
 

@@ -6,6 +6,7 @@ using Awe.Host.Audit;
 using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Delegations;
+using Awe.Host.Identity;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
 using Awe.Host.Requests;
@@ -60,8 +61,7 @@ builder.Services.AddHttpClient(JwksKeySource.HttpClientName)
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DefinitionCache>();
-builder.Services.AddSingleton<IDirectoryResolver, UnconfiguredDirectoryResolver>();
-builder.Services.AddSingleton<IApproverResolver, RuleResolver>();
+builder.Services.AddAweApproverResolution();
 builder.Services.AddScoped<IDelegationLookup, DatabaseDelegationLookup>();
 builder.Services.AddSingleton(new RunnerSettings(awe.Resolver.RetryBackoffSeconds));
 builder.Services.AddScoped<ApprovalRunner>();
@@ -116,6 +116,7 @@ DelegationEndpoints.Map(api);
 AuditEndpoints.Map(api);
 DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
+KeycloakPickerEndpoints.Map(api);
 
 // Prometheus text format; prometheus-net also publishes the .NET meters (AweMetrics, ASP.NET Core, HttpClient).
 app.MapMetrics("/v1/awe/metrics");

@@ -63,6 +63,9 @@ public static class ConfigurationSetup
             problems.Add("awe.resolver.retry_backoff_seconds must list at least one wait (seconds before retrying a failed stage resolution)");
         for (var i = 0; i < o.Resolver.RetryBackoffSeconds.Count; i++)
             if (o.Resolver.RetryBackoffSeconds[i] < 1) problems.Add($"awe.resolver.retry_backoff_seconds[{i}] must be ≥ 1 (got {o.Resolver.RetryBackoffSeconds[i]})");
+        if (!string.IsNullOrWhiteSpace(o.Keycloak.BaseUrl)
+            && (!Uri.TryCreate(o.Keycloak.BaseUrl.Trim(), UriKind.Absolute, out var keycloakBase) || keycloakBase.Scheme is not ("http" or "https")))
+            problems.Add($"awe.keycloak.base_url must be an absolute http(s) URL such as https://keycloak.example.org (got '{o.Keycloak.BaseUrl}')");
         Positive(o.Sla.CheckIntervalSeconds, "sla.check_interval_seconds");
         if (o.Webhook.BackoffSeconds.Count < o.Webhook.MaxAttempts - 1)
             problems.Add($"awe.webhook.backoff_seconds has {o.Webhook.BackoffSeconds.Count} entries but webhook.max_attempts = {o.Webhook.MaxAttempts} needs at least {o.Webhook.MaxAttempts - 1} (one wait before each retry)");

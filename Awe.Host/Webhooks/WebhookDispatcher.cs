@@ -61,8 +61,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        // Long enough for one attempt with its timeout, so a live replica never loses a lease it is using.
-        var until = now.AddSeconds(settings.TimeoutSeconds * 2 + 30);
+        // Longer than one attempt with its timeout (validated at start-up), so a live replica never loses a lease it is using.
+        var until = now.AddSeconds(settings.EffectiveLeaseSeconds);
         var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var sql = """
             UPDATE webhook_delivery SET lease_owner = {0}, lease_until = {1}

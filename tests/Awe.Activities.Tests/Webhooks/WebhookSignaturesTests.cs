@@ -66,7 +66,7 @@ public class WebhookSignaturesTests
     }
 
     [Fact]
-    public void Headers_with_two_secrets_carry_one_signature_per_secret_newest_first()
+    public void Headers_with_two_secrets_carry_one_signature_per_secret_newest_first_and_the_standard_list_repeats_its_first()
     {
         var newer = WebhookSignatures.NewSecret();
         var older = WebhookSignatures.NewSecret();
@@ -76,9 +76,8 @@ public class WebhookSignaturesTests
         Assert.Equal(
             $"{WebhookSignatures.ReferenceSignature(newer, 1700000001, body)}, {WebhookSignatures.ReferenceSignature(older, 1700000001, body)}",
             headers["X-Approval-Signature"]);
-        Assert.Equal(
-            $"{WebhookSignatures.StandardSignature(newer, "evt-9", 1700000001, body)} {WebhookSignatures.StandardSignature(older, "evt-9", 1700000001, body)}",
-            headers["webhook-signature"]);
+        var first = WebhookSignatures.StandardSignature(newer, "evt-9", 1700000001, body);
+        Assert.Equal($"{first} {WebhookSignatures.StandardSignature(older, "evt-9", 1700000001, body)} {first}", headers["webhook-signature"]);
     }
 
     [Fact]

@@ -42,7 +42,16 @@ public static class CallbackSecretEndpoints
                 var (row, raw) = secrets.Issue(caller!, ctx.Caller().Subject);
                 audit.Record(ctx.Caller(), "callback_secret.create", "callback_secret", row.Id, after: CallbackSecretOut.From(row),
                     summary: $"issued a callback secret for {caller}");
-                await db.SaveChangesAsync(ct);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+                {
+                    // A concurrent call issued the caller's active secret first (one active secret per caller service).
+                    throw AweException.Conflict(ErrorCodes.WrongState,
+                        $"caller service '{caller}' already has an active secret; rotate it with POST /v1/awe/admin/callback-secrets/{{id}}/rotate");
+                }
                 return Results.Created($"/v1/awe/admin/callback-secrets/{row.Id}",
                     new IssuedSecretOut(row.Id, row.CallerService, row.Status, raw, row.CreatedAt, null, null));
             })

@@ -115,4 +115,32 @@ public sealed class WebhookOutboxTests(WebhookFixture fx) : IClassFixture<Webhoo
         Assert.Equal(2, (await EventsAsync(fx.Admin, id)).Count);
         Assert.Equal(["request_created", "stage_started"], receiver.Received.Select(r => r.EventType));
     }
+
+    [Fact]
+    public async Task Every_journaled_event_of_every_mutation_gets_exactly_one_delivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var key = await PolicyAsync(fx.Admin, "paths");
+        var caller = fx.App.ClientFor(Tokens.Service(NewService("paths")));
+        var created = await RequestAsync(caller, key, receiver.Url());
+        var id = Id(created);
+        var task = created["tasks"]!.AsArray().Single()!;
+        (await fx.Admin.PostJson($"/v1/awe/tasks/{task["id"]}/reassign", new JsonObject { ["new_assignee"] = "u-bob", ["reason"] = "leave" }))
+            .Expect(HttpStatusCode.OK);
+        (await caller.PostJson($"/v1/awe/requests/{id}/cancel", new JsonObject { ["reason"] = "withdrawn" })).Expect(HttpStatusCode.OK);
+        // A request without a callback_url gets none.
+        var silent = Id(await TestPolicies.RequestAsync(caller, key, artifactId: $"a-{Guid.NewGuid():N}"));
+
+        var events = await EventsAsync(fx.Admin, id);
+        Assert.Contains(events, e => (string)e["event_type"]! == "task_reassigned");
+        Assert.Contains(events, e => (string)e["event_type"]! == "request_cancelled");
+        var deliveries = await WaitForDeliveriesAsync(fx.Admin, id, events.Count, d => Is(d, "delivered"), "every event delivered");
+        Assert.Equal(events.Select(e => ((string)e["id"]!, (int)e["seq"]!, (string)e["event_type"]!)),
+            deliveries.Select(d => ((string)d["event_id"]!, (int)d["seq"]!, (string)d["event_type"]!)));
+        Assert.Equal(events.Select(e => (string)e["id"]!), receiver.Received.Select(r => r.EventId));
+        var reassigned = receiver.Received.Single(r => r.EventType == "task_reassigned").Json["data"]!;
+        Assert.Equal("leave", (string)reassigned["reason"]!);
+        Assert.Equal("withdrawn", (string)receiver.Received.Single(r => r.EventType == "request_cancelled").Json["data"]!["reason"]!);
+        Assert.Empty(await DeliveriesAsync(fx.Admin, silent));
+    }
 }

@@ -192,6 +192,8 @@ public sealed class WebhookSignatureTests(WebhookFixture fx) : IClassFixture<Web
         var (id, first) = await IssueSecretAsync(fx.Admin, service);
         var rotated = (await fx.Admin.PostJson($"/v1/awe/admin/callback-secrets/{id}/rotate", new JsonObject())).Expect(HttpStatusCode.OK).Json;
         var second = (string)rotated["secret"]!;
+        // Without grace_seconds the configured awe.webhook.secret_rotation_grace_seconds applies (86400 by default).
+        Assert.InRange((DateTime)rotated["replaced_grace_until"]!, DateTime.UtcNow.AddSeconds(86300), DateTime.UtcNow.AddSeconds(86500));
         var conflict = await fx.Admin.PostJson("/v1/awe/admin/callback-secrets", new JsonObject { ["caller_service"] = service });
         Assert.Equal(HttpStatusCode.Conflict, conflict.Status); // one active secret per caller: rotate instead
 

@@ -384,8 +384,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     public async Task<StagePlan> PlanStageAsync(StageSpec stage, ApprovalRequest request, WorkflowDefinition definition, CancellationToken ct)
     {
         var input = new ResolutionInput(request.Context, request);
+        // Lists keep the authors' order; the index maps make each step O(1) (a role may have thousands of members).
         var approvers = new List<(string User, bool Required)>();
+        var approverIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var observers = new List<string>();
+        var observerSet = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in stage.Rules)
         {
             var users = await resolver.ResolveAsync(rule, input, ct);
@@ -393,12 +396,18 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             {
                 if (rule.Kind == TaskKind.Observer)
                 {
-                    if (!observers.Contains(user)) observers.Add(user);
+                    if (observerSet.Add(user)) observers.Add(user);
                     continue;
                 }
-                var existing = approvers.FindIndex(a => a.User == user);
-                if (existing < 0) approvers.Add((user, rule.Required));
-                else if (rule.Required) approvers[existing] = (user, true);
+                if (approverIndex.TryGetValue(user, out var existing))
+                {
+                    if (rule.Required) approvers[existing] = (user, true);
+                }
+                else
+                {
+                    approverIndex[user] = approvers.Count;
+                    approvers.Add((user, rule.Required));
+                }
             }
         }
 
@@ -407,6 +416,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
         var delegates = await delegations.ActiveDelegatesAsync(approvers.Select(a => a.User).Concat(observers).Distinct().ToList(), Now, ct);
         var planned = new List<PlannedAssignee>();
+        var plannedIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (user, required) in approvers)
         {
             if (SodViolation(definition, request, earlierApprovers, user) is { } why) { excluded.Add(new ExcludedUser(user, why)); continue; }
@@ -414,17 +424,21 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             // A delegate must not become a way around segregation of duties.
             if (from is not null && SodViolation(definition, request, earlierApprovers, assignee) is { } dwhy) { excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})")); continue; }
             var slot = required ? user : null;
-            var index = planned.FindIndex(p => p.Assignee == assignee);
-            if (index < 0) planned.Add(new PlannedAssignee(assignee, from, slot));
-            else if (slot is not null && planned[index].RequiredSlot is null) planned[index] = planned[index] with { RequiredSlot = slot };
+            if (!plannedIndex.TryGetValue(assignee, out var index))
+            {
+                plannedIndex[assignee] = planned.Count;
+                planned.Add(new PlannedAssignee(assignee, from, slot));
+            }
+            else if (slot is not null && planned[index].RequiredSlot is null)
+                planned[index] = planned[index] with { RequiredSlot = slot };
         }
 
         var plannedObservers = new List<PlannedAssignee>();
+        var taken = new HashSet<string>(plannedIndex.Keys, StringComparer.Ordinal);
         foreach (var user in observers)
         {
             var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
-            if (planned.Any(p => p.Assignee == assignee) || plannedObservers.Any(p => p.Assignee == assignee)) continue;
-            plannedObservers.Add(new PlannedAssignee(assignee, from, null));
+            if (taken.Add(assignee)) plannedObservers.Add(new PlannedAssignee(assignee, from, null));
         }
         return new StagePlan(planned, plannedObservers, excluded);
     }
@@ -584,6 +598,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var sb = new StringBuilder($"{request.ArtifactType} {request.ArtifactId} {request.PolicyKey}");
         void Walk(string prefix, JsonNode? node)
         {
+            if (sb.Length >= SearchTextMaxLength) return;
             switch (node)
             {
                 case JsonObject o:
@@ -598,6 +613,12 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             }
         }
         Walk("", request.Context);
-        return sb.ToString();
+        return sb.Length <= SearchTextMaxLength ? sb.ToString() : sb.ToString(0, SearchTextMaxLength);
     }
+
+    /// <summary>
+    /// Every task of a request carries the search text, so a large context (a list of thousands of ids) must not be
+    /// copied onto each of them in full; the start of the context is what inbox searches need.
+    /// </summary>
+    public const int SearchTextMaxLength = 2000;
 }

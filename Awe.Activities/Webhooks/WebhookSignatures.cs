@@ -11,7 +11,8 @@ namespace Awe.Activities.Webhooks;
 /// the base64-decoded part of the <c>whsec_</c> secret.</item>
 /// </list>
 /// With several valid secrets (during a rotation's grace period) each header carries one value per secret:
-/// space-separated for Standard Webhooks (as that spec says), ", "-separated for the reference header.
+/// space-separated for Standard Webhooks (as that spec says; the list then ends with its first entry again, see
+/// <see cref="Headers"/>), ", "-separated for the reference header.
 /// This file has no dependencies so that callers may copy it to verify deliveries.
 /// </summary>
 public static class WebhookSignatures
@@ -53,6 +54,11 @@ public static class WebhookSignatures
             reference.Add(ReferenceSignature(secret, timestamp, body));
             standard.Add(StandardSignature(secret, eventId, timestamp, body));
         }
+        // With several signatures, the list ends with the first one again. The spec lets a verifier accept any
+        // entry, so the repeat changes nothing for it; but a widely used .NET verifier (NuGet StandardWebhooks 1.1.2)
+        // never looks at the last entry of a list, and without the repeat a caller still on the old secret would
+        // reject every delivery during a rotation's grace period.
+        if (standard.Count > 1) standard.Add(standard[0]);
         headers.Add(new("X-Approval-Signature", string.Join(", ", reference)));
         headers.Add(new("webhook-signature", string.Join(' ', standard)));
         return headers;

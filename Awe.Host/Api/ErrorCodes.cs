@@ -23,5 +23,6 @@ public static class ErrorCodes
     public const string MalformedBody = "AWE-015";
     public const string NoSuchEndpoint = "AWE-016";
     public const string KeysUnavailable = "AWE-017";
+    public const string AdminResourceNotFound = "AWE-018";
     public const string Internal = "AWE-099";
 }

@@ -22,7 +22,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             var (status, errors) = Map(e);
             if (e is ApproverResolutionException)
             {
-                Observability.AweMetrics.ResolutionRefusals.Add(1);
+                Observability.AweMetrics.ResolutionRefusals.Inc();
                 log.LogWarning("Approver resolution failed on {Method} {Path}: {Message}", ctx.Request.Method, ctx.Request.Path, e.Message);
             }
             else if (status >= 500 && e is not AweException)

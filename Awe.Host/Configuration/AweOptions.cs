@@ -25,6 +25,13 @@ public sealed class WebhookOptions
     [ConfigurationKeyName("poll_interval_seconds")] public int PollIntervalSeconds { get; set; } = 2;
     [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 20;
     [ConfigurationKeyName("secret_rotation_grace_seconds")] public int SecretRotationGraceSeconds { get; set; } = 86400;
+    /// <summary>
+    /// How long a claimed delivery belongs to the replica that claimed it; a replica that dies frees its claims when
+    /// they expire. 0 = derived: timeout_seconds × 2 + 30.
+    /// </summary>
+    [ConfigurationKeyName("lease_seconds")] public int LeaseSeconds { get; set; }
+
+    public int EffectiveLeaseSeconds => LeaseSeconds > 0 ? LeaseSeconds : TimeoutSeconds * 2 + 30;
 }
 
 public sealed class ResolverOptions

@@ -57,6 +57,11 @@ public static class ConfigurationSetup
         Positive(o.Webhook.BatchSize, "webhook.batch_size");
         if (o.Webhook.SecretRotationGraceSeconds < 0)
             problems.Add($"awe.webhook.secret_rotation_grace_seconds must be ≥ 0 (got {o.Webhook.SecretRotationGraceSeconds})");
+        // A lease shorter than one attempt would let a second replica send a delivery the first is still sending.
+        if (o.Webhook.LeaseSeconds < 0)
+            problems.Add($"awe.webhook.lease_seconds must be ≥ 0, 0 meaning timeout_seconds × 2 + 30 (got {o.Webhook.LeaseSeconds})");
+        else if (o.Webhook.LeaseSeconds > 0 && o.Webhook.LeaseSeconds <= o.Webhook.TimeoutSeconds)
+            problems.Add($"awe.webhook.lease_seconds ({o.Webhook.LeaseSeconds}) must be greater than awe.webhook.timeout_seconds ({o.Webhook.TimeoutSeconds}), or 0 for the default");
         Positive(o.Resolver.HttpTimeoutSeconds, "resolver.http_timeout_seconds");
         Positive(o.Resolver.RetryPollSeconds, "resolver.retry_poll_seconds");
         if (o.Resolver.RetryBackoffSeconds.Count == 0)

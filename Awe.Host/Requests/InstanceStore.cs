@@ -28,11 +28,13 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
     /// </summary>
     public void AddCreated(ApprovalInstance instance)
     {
-        foreach (var t in instance.NewTasks.Where(t => db.Entry(t).State == EntityState.Detached)) db.Tasks.Add(t);
-        foreach (var d in instance.NewDecisions.Where(d => db.Entry(d).State == EntityState.Detached)) db.Decisions.Add(d);
+        // Add is a no-op for rows already tracked through the request's navigations; unlike Entry() it does not
+        // scan the change tracker, which matters when a stage opens thousands of tasks.
+        db.Tasks.AddRange(instance.NewTasks);
+        db.Decisions.AddRange(instance.NewDecisions);
         db.Events.AddRange(instance.NewEvents);
         foreach (var e in instance.NewEvents)
-            Observability.AweMetrics.JournalEvents.Add(1, new KeyValuePair<string, object?>("event_type", e.EventType));
+            Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
         if (instance.Request.CallbackUrl is not { } url) return;
         foreach (var e in instance.NewEvents)
             db.WebhookDeliveries.Add(new WebhookDelivery

@@ -52,6 +52,16 @@ public static class RequestEndpoints
                          : AweException.NotFound(ErrorCodes.PolicyNotFound, $"policy '{input.PolicyKey}' does not exist"));
         if (!string.Equals(policy.ArtifactType, input.ArtifactType, StringComparison.Ordinal))
             throw AweException.Invalid($"'{input.ArtifactType}' does not match policy '{policy.PolicyKey}', which approves '{policy.ArtifactType}'", "artifact_type");
+        if (input.CallbackSecretId is { } secretId)
+        {
+            // A caller may only have its webhooks signed with its own secrets: naming another service's secret
+            // would let it make deliveries that the other service trusts.
+            var owner = await db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => s.CallerService).FirstOrDefaultAsync(ct);
+            if (owner is null)
+                throw AweException.Invalid($"no callback secret '{secretId}' exists; create one with POST /v1/awe/admin/callback-secrets", "callback_secret_id");
+            if (owner != caller.Subject && !caller.IsAdmin)
+                throw AweException.Invalid($"callback secret '{secretId}' belongs to another caller service; name one of yours ('{caller.Subject}') or leave it out", "callback_secret_id");
+        }
 
         var now = clock.GetUtcNow().UtcDateTime;
         var request = new ApprovalRequest
@@ -67,7 +77,7 @@ public static class RequestEndpoints
         store.AddCreated(instance);
 
         var output = new CreateRequestOut(request.Id, request.Status, request.CurrentStageOrder,
-            request.Tasks.Where(t => Activities.Model.TaskStatus.IsLive(t.Status)).Select(t => TaskOut.From(t, request, null)).ToList());
+            request.Tasks.Where(t => Activities.Model.TaskStatus.IsLive(t.Status)).Select(t => TaskOut.From(t, request, null, withContext: false)).ToList());
         if (key is not null)
             db.IdempotencyKeys.Add(new IdempotencyRecord
             {

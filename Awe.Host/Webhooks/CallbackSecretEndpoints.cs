@@ -42,7 +42,16 @@ public static class CallbackSecretEndpoints
                 var (row, raw) = secrets.Issue(caller!, ctx.Caller().Subject);
                 audit.Record(ctx.Caller(), "callback_secret.create", "callback_secret", row.Id, after: CallbackSecretOut.From(row),
                     summary: $"issued a callback secret for {caller}");
-                await db.SaveChangesAsync(ct);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+                {
+                    // A concurrent call issued the caller's active secret first (one active secret per caller service).
+                    throw AweException.Conflict(ErrorCodes.WrongState,
+                        $"caller service '{caller}' already has an active secret; rotate it with POST /v1/awe/admin/callback-secrets/{{id}}/rotate");
+                }
                 return Results.Created($"/v1/awe/admin/callback-secrets/{row.Id}",
                     new IssuedSecretOut(row.Id, row.CallerService, row.Status, raw, row.CreatedAt, null, null));
             })
@@ -73,7 +82,7 @@ public static class CallbackSecretEndpoints
                 if (db.IsPostgres)
                     await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM callback_secret WHERE id = {id} FOR UPDATE", ct);
                 var old = await db.CallbackSecrets.FirstOrDefaultAsync(s => s.Id == id, ct)
-                          ?? throw AweException.NotFound(ErrorCodes.TaskNotFound, $"callback secret '{id}' does not exist");
+                          ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"callback secret '{id}' does not exist");
                 if (old.Status != SecretStatus.Active)
                     throw AweException.Conflict(ErrorCodes.WrongState, $"callback secret {id} is {old.Status}; only the active secret can be rotated");
                 var now = clock.GetUtcNow().UtcDateTime;
@@ -94,7 +103,7 @@ public static class CallbackSecretEndpoints
         g.MapPost("/{id}/revoke", async (string id, HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
             {
                 var secret = await db.CallbackSecrets.FirstOrDefaultAsync(s => s.Id == id, ct)
-                             ?? throw AweException.NotFound(ErrorCodes.TaskNotFound, $"callback secret '{id}' does not exist");
+                             ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"callback secret '{id}' does not exist");
                 if (secret.Status == SecretStatus.Revoked)
                     throw AweException.Conflict(ErrorCodes.WrongState, $"callback secret {id} is already revoked");
                 var before = secret.Status;

@@ -39,18 +39,29 @@ public static class DeliveryEndpoints
 
         g.MapPost("/{id}/retry", async (string id, HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
             {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                // Row lock: a dispatcher's claim (FOR UPDATE SKIP LOCKED) cannot take the delivery while we decide.
+                if (db.IsPostgres)
+                    await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM webhook_delivery WHERE id = {id} FOR UPDATE", ct);
                 var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == id, ct)
-                               ?? throw AweException.NotFound(ErrorCodes.TaskNotFound, $"delivery '{id}' does not exist");
+                               ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"delivery '{id}' does not exist");
                 if (delivery.Status == DeliveryStatus.Delivered)
                     throw AweException.Conflict(ErrorCodes.WrongState, $"delivery {id} was already delivered; nothing to retry");
+                var now = clock.GetUtcNow().UtcDateTime;
+                // Clearing the lease of an attempt still on the wire would let a dispatcher send the same delivery again
+                // beside it; that attempt ends (answer or timeout) and is recorded before the lease runs out.
+                if (delivery.Status == DeliveryStatus.Pending && delivery.LeaseUntil is { } leasedUntil && leasedUntil > now)
+                    throw AweException.Conflict(ErrorCodes.WrongState,
+                        $"delivery {id} is being sent right now by replica {delivery.LeaseOwner} (claimed until {leasedUntil:O}); retry it after that if it is not delivered by then");
                 var before = new { delivery.Status, delivery.Attempt, delivery.LastStatusCode, delivery.LastError };
-                Reset(delivery, clock.GetUtcNow().UtcDateTime);
+                Reset(delivery, now);
                 audit.Record(ctx.Caller(), "delivery.retry", "delivery", id, before: before, after: new { delivery.Status, delivery.Attempt },
                     metadata: new { request_id = delivery.RequestId, event_type = delivery.EventType }, summary: $"retry of delivery {id}");
                 await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
                 return DeliveryOut.From(delivery);
             })
-            .RequireAccess(Access.Admin).WithSummary("Send a pending or exhausted delivery again now (attempts start over)");
+            .RequireAccess(Access.Admin).WithSummary("Send a pending or exhausted delivery again now (attempts start over); refused while an attempt is on the wire");
 
         g.MapPost("/retry", async (HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
             {

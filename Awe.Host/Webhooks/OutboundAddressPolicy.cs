@@ -14,6 +14,9 @@ public static class OutboundAddressPolicy
     public static string? Refusal(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        // NAT64 (RFC 6052 well-known prefix 64:ff9b::/96): on an IPv6-only network with DNS64 this reaches the
+        // embedded IPv4 address, so 64:ff9b::a9fe:a9fe is the cloud metadata service. Judge the embedded address.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && IsNat64(address.GetAddressBytes(), out var embedded)) address = embedded;
         if (IPAddress.IsLoopback(address)) return "loopback";
         if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return "unspecified";
         if (address.AddressFamily == AddressFamily.InterNetwork)
@@ -38,15 +41,25 @@ public static class OutboundAddressPolicy
         return null;
     }
 
+    private static bool IsNat64(byte[] b, out IPAddress embedded)
+    {
+        embedded = IPAddress.None;
+        if (b is not [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, ..]) return false;
+        embedded = new IPAddress(b.AsSpan(12, 4));
+        return true;
+    }
+
     /// <summary>A problem with the URL itself (scheme, literal address, localhost), or null when it may be used.</summary>
     public static string? CheckUrl(string url, bool allowPrivate)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return "must be an absolute http(s) URL";
         if (allowPrivate) return null;
-        if (uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        // "localhost." and "127.0.0.1." (fully qualified, trailing dot) name the same hosts as without the dot.
+        var host = uri.Host.TrimEnd('.');
+        if (uri.IsLoopback || host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             return "points to this machine (loopback), which is refused unless awe.outbound.allow_private_networks is true";
-        if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && Refusal(ip) is { } why)
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && Refusal(ip) is { } why)
             return $"points to a {why} address ({ip}), which is refused unless awe.outbound.allow_private_networks is true";
         return null;
     }

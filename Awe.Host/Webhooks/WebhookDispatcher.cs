@@ -61,8 +61,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        // Long enough for one attempt with its timeout, so a live replica never loses a lease it is using.
-        var until = now.AddSeconds(settings.TimeoutSeconds * 2 + 30);
+        // Longer than one attempt with its timeout (validated at start-up), so a live replica never loses a lease it is using.
+        var until = now.AddSeconds(settings.EffectiveLeaseSeconds);
         var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var sql = """
             UPDATE webhook_delivery SET lease_owner = {0}, lease_until = {1}
@@ -109,8 +109,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                 .SetProperty(d => d.Warning, delivery.Warning).SetProperty(d => d.Status, delivery.Status)
                 .SetProperty(d => d.NextAttemptAt, delivery.NextAttemptAt).SetProperty(d => d.LeaseOwner, (string?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
-        Observability.AweMetrics.WebhookAttempts.Add(1, new KeyValuePair<string, object?>("outcome",
-            error is null ? "delivered" : delivery.Status == DeliveryStatus.Exhausted ? "exhausted" : "retry"));
+        Observability.AweMetrics.WebhookAttempts.WithLabels(error is null ? "delivered" : delivery.Status == DeliveryStatus.Exhausted ? "exhausted" : "retry").Inc();
         if (saved == 0) log.LogWarning("Delivery {Id}: lease lost before the attempt was recorded; another replica will retry", id);
         else if (error is not null) log.LogInformation("Delivery {Id} attempt {Attempt} failed: {Error}", id, delivery.Attempt, error);
     }

@@ -6,141 +6,107 @@ using System.Text;
 namespace Awe.Host.Tests.Infrastructure;
 
 /// <summary>
-/// A second AWE host running as its own OS process (<c>dotnet Awe.Host.dll</c> from the test output folder), so
-/// tests can prove that two replicas on one database behave as one. Disposing kills the process tree.
+/// The host as a separate operating-system process (dotnet Awe.Host.dll from the test's output folder), on a free
+/// loopback port and a given database, so a test can kill it outright (SIGKILL) the way a crash or an evicted pod
+/// dies: no shutdown code runs. Settings are passed as environment variables (awe:webhook:max_attempts →
+/// AWE__WEBHOOK__MAX_ATTEMPTS).
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
-    private HostProcess(Process process, Uri baseAddress)
+    private HostProcess(Process process, string baseUrl)
     {
         _process = process;
-        BaseAddress = baseAddress;
+        BaseUrl = baseUrl;
     }
 
-    public Uri BaseAddress { get; }
+    public string BaseUrl { get; }
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
 
-    /// <summary>What the process wrote to stdout and stderr so far (for failure messages).</summary>
+    /// <summary>What the process printed so far (for failure messages).</summary>
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts the host on a free loopback port and returns once /v1/awe/health answers 200.</summary>
-    public static async Task<HostProcess> StartAsync(string connectionString, TimeSpan? startupTimeout = null)
+    public static async Task<HostProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
+        int startSeconds = 60)
     {
-        var folder = AppContext.BaseDirectory;
-        var dll = Path.Combine(folder, "Awe.Host.dll");
-        foreach (var needed in new[] { dll, Path.Combine(folder, "Awe.Host.runtimeconfig.json") })
-            if (!File.Exists(needed))
-                throw new InvalidOperationException($"{needed} is missing; the test project must reference Awe.Host so its build output is copied here");
-
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo(DotnetExecutable())
+        var dll = Path.Combine(AppContext.BaseDirectory, "Awe.Host.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found; the test project must reference Awe.Host");
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        // The same dotnet that runs the tests (the test host runs under it), else the one on PATH.
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var info = new ProcessStartInfo(dotnet)
         {
-            WorkingDirectory = folder,
-            UseShellExecute = false,
+            ArgumentList = { dll },
+            WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
-        start.Environment["ConnectionStrings__Awe"] = connectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
-        start.Environment["CONFIG_PATH"] = FindRepoFile(Path.Combine("config", "default.yaml"));
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_URLS"] = baseUrl;
+        info.Environment["ConnectionStrings__Awe"] = connectionString;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            info.Environment[key.Replace(":", "__").ToUpperInvariant()] = value;
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var host = new HostProcess(process, baseAddress);
-        // Drain both pipes continuously: a child blocked on a full pipe would look like a hung host.
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var host = new HostProcess(process, baseUrl);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        if (!process.Start()) throw new InvalidOperationException($"could not start {start.FileName} {dll}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        try
+        using var probe = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(startSeconds);
+        while (true)
         {
-            // Generous: a loaded CI machine can take long to JIT and migrate; a healthy host returns at once.
-            await host.WaitUntilHealthyAsync(startupTimeout ?? TimeSpan.FromSeconds(120));
+            if (process.HasExited)
+                throw new InvalidOperationException($"host process exited with code {process.ExitCode} during start-up:\n{host.Output}");
+            try
+            {
+                using var response = await probe.GetAsync("/v1/awe/health");
+                if (response.StatusCode == HttpStatusCode.OK) return host;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            if (DateTime.UtcNow > deadline)
+            {
+                await host.DisposeAsync();
+                throw new TimeoutException($"host process did not answer /v1/awe/health within {startSeconds} s:\n{host.Output}");
+            }
+            await Task.Delay(200);
         }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
-        return host;
     }
 
     /// <summary>An HTTP client for this process whose requests carry a dev-mode bearer token.</summary>
     public HttpClient ClientFor(string token)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    /// <summary>SIGKILL, as kill -9: the process gets no chance to finish or release anything. Returns once it is gone.</summary>
+    public async Task KillAsync()
     {
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "no answer yet";
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"the host process exited with code {_process.ExitCode} before it was healthy:\n{Output}");
-            try
-            {
-                using var response = await probe.GetAsync("/v1/awe/health");
-                if (response.StatusCode == HttpStatusCode.OK) return;
-                last = $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                last = e.Message; // not listening yet
-            }
-            await Task.Delay(100); // polling interval, bounded by the deadline
-        }
-        throw new TimeoutException($"the host process did not answer /v1/awe/health within {timeout.TotalSeconds:0} s (last: {last}):\n{Output}");
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(cts.Token);
     }
 
     private void Append(string? line)
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await _process.WaitForExitAsync(cts.Token);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // never started or already gone
-        }
-        finally
-        {
-            _process.Dispose();
-        }
-    }
-
-    /// <summary>The dotnet host that runs these tests, so the child uses the same runtime.</summary>
-    private static string DotnetExecutable()
-    {
-        var current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            return current;
-        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return !string.IsNullOrWhiteSpace(fromCli) && File.Exists(fromCli) ? fromCli : "dotnet";
     }
 
     private static int FreePort()
@@ -150,14 +116,11 @@ public sealed class HostProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Walks up from the test output folder to the repository file at <paramref name="relative"/>.</summary>
-    public static string FindRepoFile(string relative)
+    public async ValueTask DisposeAsync()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"{relative} was not found above {AppContext.BaseDirectory}");
+        if (_disposed) return;
+        _disposed = true;
+        await KillAsync();
+        _process.Dispose();
     }
 }

@@ -156,10 +156,11 @@ public static class TaskEndpoints
         var instance = await store.LoadForUpdateAsync(requestId, ct);
         var caller = ctx.Caller();
         var old = instance.Task(id);
-        var from = old.Assignee;
+        // Captured before the run, which marks the old task reassigned: the audit shows what it was (open or claimed).
+        var (from, statusBefore) = (old.Assignee, old.Status);
         var replacement = await runner.ReassignAsync(instance, id, newAssignee!, caller.AssigneeId, reason, ct);
         store.AddCreated(instance);
-        audit.Record(caller, "task.reassign", "task", id, before: new { assignee = from, status = TaskStatus.Open },
+        audit.Record(caller, "task.reassign", "task", id, before: new { assignee = from, status = statusBefore },
             after: new { assignee = replacement.Assignee, new_task_id = replacement.Id }, metadata: new { reason, request_id = requestId },
             summary: $"reassigned task {id} from {from} to {replacement.Assignee}");
         await db.SaveChangesAsync(ct);

@@ -67,8 +67,10 @@ public static class TaskEndpoints
         if (!string.IsNullOrWhiteSpace(policy_key)) q = q.Where(x => x.r.PolicyKey == policy_key);
         if (!string.IsNullOrWhiteSpace(search_text))
         {
-            var needle = $"%{search_text.Trim().ToLowerInvariant()}%";
-            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle));
+            // The caller's text is a literal substring: escape LIKE's wildcards so "50%" or "a_b" match only themselves.
+            var literal = search_text.Trim().ToLowerInvariant().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
+            var needle = $"%{literal}%";
+            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle, @"\"));
         }
 
         var total = await q.CountAsync(ct);

@@ -142,6 +142,27 @@ public sealed class TaskListTests(PostgresAppFixture f) : IClassFixture<Postgres
         Assert.Equal(page["items"].Items().Length, (int)page["total"]!);
     }
 
+    [Theory]
+    //          search_text (URL-encoded)   matches (notes: pq%, pqr, a_b, axb, C:\tmp, C:tmp)
+    [InlineData("pq%25",                     "pq%")]
+    [InlineData("pq",                        "pq%,pqr")]
+    [InlineData("a_b",                       "a_b")]
+    [InlineData("C:%5Ctmp",                  "C:\\tmp")]
+    [InlineData("%25",                       "pq%")]
+    [InlineData("_",                         "a_b")]
+    public async Task Search_text_is_a_literal_substring_not_a_LIKE_pattern(string search, string expected)
+    {
+        var frank = Flow.Unique("frank");
+        var key = await Flow.OneStageAsync(f.Admin, "all", null, frank);
+        var labels = new Dictionary<string, string>();
+        foreach (var note in new[] { "pq%", "pqr", "a_b", "axb", "C:\\tmp", "C:tmp" })
+            labels[(await Flow.CreateAsync(f.Admin, key, new JsonObject { ["note"] = note }, artifactId: "x")).RequestId()] = note;
+
+        var page = await ListAsync(f.As(frank), $"search_text={search}");
+
+        Assert.Equal(expected.Split(',').Order(), page["items"].Items().Select(t => labels[t.Str("request_id")]).Order());
+    }
+
     [Fact]
     public async Task Items_carry_the_request_fields_and_the_decision()
     {

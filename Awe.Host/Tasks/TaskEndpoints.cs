@@ -74,7 +74,10 @@ public static class TaskEndpoints
         }
 
         var total = await q.CountAsync(ct);
-        var rows = await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        // In long: (page - 1) * page_size overflows int for a large page, and a negative OFFSET is a database error.
+        var skip = (long)(number - 1) * size;
+        var rows = skip >= total ? []
+            : await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((int)skip).Take(size).ToListAsync(ct);
         var decisionIds = rows.Where(x => x.t.DecisionId != null).Select(x => x.t.DecisionId!).ToList();
         var decisions = await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
         var items = rows.Select(x => TaskOut.From(x.t, x.r, x.t.DecisionId is { } id ? decisions.GetValueOrDefault(id) : null)).ToList();

@@ -225,6 +225,21 @@ public sealed class TaskListTests(PostgresAppFixture f) : IClassFixture<Postgres
         Assert.Equal(Enumerable.Reverse(requests), seen);
     }
 
+    [Theory]
+    [InlineData(2147483647, 100)]
+    [InlineData(21474837, 100)]
+    public async Task A_page_far_beyond_the_end_is_empty_not_an_error(int page, int pageSize)
+    {
+        var erin = Flow.Unique("erin");
+        await Flow.CreateAsync(f.Admin, await Flow.OneStageAsync(f.Admin, "all", null, erin));
+
+        var result = await ListAsync(f.As(erin), $"page={page}&page_size={pageSize}");
+
+        Assert.Empty(result["items"].Items());
+        Assert.Equal(1, (int)result["total"]!);
+        Assert.Equal(page, (int)result["page"]!);
+    }
+
     [Fact]
     public async Task No_tasks_is_one_empty_page()
     {

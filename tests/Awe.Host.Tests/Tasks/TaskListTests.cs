@@ -264,6 +264,17 @@ public sealed class TaskListTests(PostgresAppFixture f) : IClassFixture<Postgres
         Assert.Equal(path, (string?)reply.Json["errors"]![0]!["path"]);
     }
 
+    [Theory]
+    [InlineData("page=abc")]
+    [InlineData("page_size=1.5")]
+    public async Task A_non_numeric_page_is_a_client_error(string query)
+    {
+        var reply = await f.As("anyone").GetJson($"/v1/awe/tasks?{query}");
+
+        Assert.True((int)reply.Status is >= 400 and < 500, reply.Raw);
+        Assert.NotNull(reply.ErrorCode);
+    }
+
     [Fact]
     public async Task Listing_needs_a_token()
     {

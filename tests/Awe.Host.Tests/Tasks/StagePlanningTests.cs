@@ -273,6 +273,29 @@ public sealed class StagePlanningTests(PostgresAppFixture f) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task An_expression_yielding_an_overlong_user_id_is_refused_as_a_resolution_failure_not_a_500()
+    {
+        var key = await Flow.PolicyAsync(f.Admin, Stage(1, "all", null, Expression("""{"var": "approvers"}""")));
+
+        var reply = await f.Admin.PostJson("/v1/awe/requests", Flow.RequestBody(key, Flow.Users(Flow.Unique("ok"), new string('x', 129))));
+
+        reply.ExpectError(HttpStatusCode.ServiceUnavailable, "AWE-011");
+        Assert.Contains("at most 128", reply.ErrorMessage());
+        Assert.Equal(0, await f.CountAsync("SELECT count(*) FROM approval_request WHERE policy_key = @k", ("k", key)));
+    }
+
+    [Fact]
+    public async Task An_expression_user_id_of_128_characters_is_accepted()
+    {
+        var id = new string('y', 120) + Guid.NewGuid().ToString("N")[..8];
+        var key = await Flow.PolicyAsync(f.Admin, Stage(1, "all", null, Expression("""{"var": "approvers"}""")));
+
+        var created = await Flow.CreateAsync(f.Admin, key, Flow.Users(id));
+
+        Assert.Equal(id, Assert.Single(created["tasks"].Items()).Str("assignee"));
+    }
+
+    [Fact]
     public async Task Expression_users_decide_like_any_approver()
     {
         var (u1, u2) = (Flow.Unique("u1"), Flow.Unique("u2"));

@@ -127,6 +127,31 @@ public sealed class StagePlanningTests(PostgresAppFixture f) : IClassFixture<Pos
         else Assert.Empty(skipped);
     }
 
+    [Theory]
+    //          amount (raw JSON)   stage 1 (skip_if amount < 100)
+    [InlineData("1e400",            "runs")]    // Infinity
+    [InlineData("-1e400",           "skipped")]
+    [InlineData("1e-400",           "skipped")]
+    [InlineData("99.999999999999999999999", "runs")] // a double, so exactly 100 (as in JavaScript)
+    [InlineData("123456789012345678901234567890", "runs")]
+    [InlineData("\"50\"",         "skipped")]
+    [InlineData("\"abc\"",        "runs")]
+    [InlineData("null",             "skipped")]
+    [InlineData("[]",               "skipped")]
+    [InlineData("{}",               "runs")]
+    public async Task Skip_if_copes_with_extreme_and_odd_context_values(string amount, string stage1)
+    {
+        var (a, b) = (Flow.Unique("a"), Flow.Unique("b"));
+        var key = await Flow.PolicyAsync(f.Admin,
+            Stage(1, "all", null, User(a)).With("skip_if", Flow.J("""{"<": [{"var": "amount"}, 100]}""")),
+            Stage(2, "all", null, User(b)));
+
+        var reply = await f.Admin.PostJson("/v1/awe/requests", $$$"""{"policy_key": "{{{key}}}", "artifact_type": "test.artifact", "artifact_id": "odd", "context": {"amount": {{{amount}}}}}""");
+
+        var created = reply.Expect(HttpStatusCode.Created).Json;
+        Assert.Equal(stage1 == "skipped" ? 2 : 1, (int)created["current_stage_order"]!);
+    }
+
     [Fact]
     public async Task When_skip_if_skips_every_stage_the_request_is_approved_with_reason_all_stages_skipped()
     {

@@ -310,6 +310,34 @@ public sealed class StagePlanningTests(PostgresAppFixture f) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task An_overlong_user_id_in_a_stage_that_never_creates_tasks_is_harmless()
+    {
+        var b = Flow.Unique("b");
+        var key = await Flow.PolicyAsync(f.Admin,
+            Stage(1, "all", null, Expression("""{"var": "approvers"}""")).With("skip_if", Flow.J("""{"==": [1, 1]}""")),
+            Stage(2, "all", null, User(b)));
+
+        var created = await Flow.CreateAsync(f.Admin, key, Flow.Users(new string('x', 300)));
+
+        Assert.Equal([b], Assignees(created));
+    }
+
+    [Fact]
+    public async Task An_overlong_user_id_in_a_stage_started_by_a_decision_leaves_the_stage_waiting_not_a_500()
+    {
+        var a = Flow.Unique("a");
+        var key = await Flow.PolicyAsync(f.Admin,
+            Stage(1, "all", null, User(a)),
+            Stage(2, "all", null, Expression("""{"var": "approvers"}""")));
+        var created = await Flow.CreateAsync(f.Admin, key, Flow.Users(new string('x', 300)));
+
+        var decision = (await f.DecideAsync(created.TaskOf(a), "approve")).Expect(HttpStatusCode.Created).Json;
+
+        Assert.Equal("in_review", decision.Str("request_status"));
+        Assert.Empty((await f.TasksAsync(created.RequestId())).Where(t => (int)t["stage_order"]! == 2));
+    }
+
+    [Fact]
     public async Task An_expression_user_id_of_128_characters_is_accepted()
     {
         var id = new string('y', 120) + Guid.NewGuid().ToString("N")[..8];

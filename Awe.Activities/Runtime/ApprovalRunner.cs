@@ -26,6 +26,9 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
     public const string SystemActor = "awe";
 
+    /// <summary>Longest user id a task can hold (approval_task.assignee, delegated_from, reassigned_from).</summary>
+    public const int MaxUserIdLength = 128;
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task StartAsync(ApprovalInstance instance, CancellationToken ct)
@@ -250,6 +253,12 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                     : $"stage {stage.StageOrder} ('{stage.Name}') has no approvers left after {string.Join(", ", plan.Excluded.Select(e => $"{e.UserId} ({e.Reason})"))}");
             return null;
         }
+
+        // A task's assignee is stored in 128 characters: a longer id that would become a task (e.g. from an expression
+        // over the request's context) is a malformed resolution result, refused before this stage changes anything.
+        if (plan.Approvers.Concat(plan.Observers).FirstOrDefault(p => p.Assignee.Length > MaxUserIdLength) is { } tooLong)
+            throw new ApproverResolutionException(
+                $"stage {stage.StageOrder} resolved a user id of {tooLong.Assignee.Length} characters ('{tooLong.Assignee[..16]}…'); user ids have at most {MaxUserIdLength}");
 
         var now = Now;
         DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;

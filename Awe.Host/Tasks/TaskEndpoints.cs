@@ -67,12 +67,17 @@ public static class TaskEndpoints
         if (!string.IsNullOrWhiteSpace(policy_key)) q = q.Where(x => x.r.PolicyKey == policy_key);
         if (!string.IsNullOrWhiteSpace(search_text))
         {
-            var needle = $"%{search_text.Trim().ToLowerInvariant()}%";
-            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle));
+            // The caller's text is a literal substring: escape LIKE's wildcards so "50%" or "a_b" match only themselves.
+            var literal = search_text.Trim().ToLowerInvariant().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
+            var needle = $"%{literal}%";
+            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle, @"\"));
         }
 
         var total = await q.CountAsync(ct);
-        var rows = await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        // In long: (page - 1) * page_size overflows int for a large page, and a negative OFFSET is a database error.
+        var skip = (long)(number - 1) * size;
+        var rows = skip >= total ? []
+            : await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((int)skip).Take(size).ToListAsync(ct);
         var decisionIds = rows.Where(x => x.t.DecisionId != null).Select(x => x.t.DecisionId!).ToList();
         var decisions = await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
         var items = rows.Select(x => TaskOut.From(x.t, x.r, x.t.DecisionId is { } id ? decisions.GetValueOrDefault(id) : null)).ToList();
@@ -156,10 +161,11 @@ public static class TaskEndpoints
         var instance = await store.LoadForUpdateAsync(requestId, ct);
         var caller = ctx.Caller();
         var old = instance.Task(id);
-        var from = old.Assignee;
+        // Captured before the run, which marks the old task reassigned: the audit shows what it was (open or claimed).
+        var (from, statusBefore) = (old.Assignee, old.Status);
         var replacement = await runner.ReassignAsync(instance, id, newAssignee!, caller.AssigneeId, reason, ct);
         store.AddCreated(instance);
-        audit.Record(caller, "task.reassign", "task", id, before: new { assignee = from, status = TaskStatus.Open },
+        audit.Record(caller, "task.reassign", "task", id, before: new { assignee = from, status = statusBefore },
             after: new { assignee = replacement.Assignee, new_task_id = replacement.Id }, metadata: new { reason, request_id = requestId },
             summary: $"reassigned task {id} from {from} to {replacement.Assignee}");
         await db.SaveChangesAsync(ct);

@@ -223,7 +223,8 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.CallerService).HasColumnName("caller_service").HasMaxLength(128);
             e.Property(x => x.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
             e.Property(x => x.StatusCode).HasColumnName("status_code");
-            Json(e.Property(x => x.ResponsePayload), "response_payload", json);
+            // Text, not jsonb: a replay answers with the first response byte for byte (jsonb would reorder keys).
+            Json(e.Property(x => x.ResponsePayload), "response_payload", "TEXT");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.HasIndex(x => x.CreatedAt);
         });

@@ -13,39 +13,18 @@ namespace Awe.Host.Requests;
 /// every replica; the request lock makes one replica do each retry, and the due time is re-read under the lock.
 /// </summary>
 public sealed class ResolutionRetryWorker(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimeProvider clock,
-    ILogger<ResolutionRetryWorker> log) : BackgroundService
+    ILogger<ResolutionRetryWorker> log) : Hosting.PeriodicWorker(clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TickAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(e, "Resolution retry tick failed; trying again next tick");
-            }
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(options.CurrentValue.Resolver.RetryPollSeconds), clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Resolver.RetryPollSeconds);
 
     /// <summary>Retries every due resolution once; returns how many requests were retried.</summary>
-    public async Task<int> TickAsync(CancellationToken ct)
+    public override async Task<int> TickAsync(CancellationToken ct)
     {
         List<string> due;
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-            var now = clock.GetUtcNow().UtcDateTime;
+            var now = Clock.GetUtcNow().UtcDateTime;
             due = await db.Requests.Where(r => r.ResolutionRetryAt != null && r.ResolutionRetryAt <= now)
                 .OrderBy(r => r.ResolutionRetryAt).Select(r => r.Id).Take(50).ToListAsync(ct);
         }
@@ -61,7 +40,7 @@ public sealed class ResolutionRetryWorker(IServiceScopeFactory scopes, IOptionsM
         var runner = scope.ServiceProvider.GetRequiredService<ApprovalRunner>();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var instance = await store.LoadForUpdateAsync(requestId, ct);
-        if (RequestStatus.IsTerminal(instance.Request.Status) || instance.Request.ResolutionRetryAt is not { } at || at > clock.GetUtcNow().UtcDateTime)
+        if (RequestStatus.IsTerminal(instance.Request.Status) || instance.Request.ResolutionRetryAt is not { } at || at > Clock.GetUtcNow().UtcDateTime)
             return; // another replica did it, or the request ended meanwhile
         await runner.RetryResolutionAsync(instance, ct);
         store.AddCreated(instance);

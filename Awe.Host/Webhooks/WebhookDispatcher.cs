@@ -15,7 +15,7 @@ namespace Awe.Host.Webhooks;
 /// when they expire, and another replica picks the deliveries up.
 /// </summary>
 public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
-    TimeProvider clock, ILogger<WebhookDispatcher> log) : BackgroundService
+    TimeProvider clock, ILogger<WebhookDispatcher> log) : Hosting.PeriodicWorker(clock, log)
 {
     public const string HttpClientName = "awe-webhooks";
     private const int MaxResponseBytes = 4096;
@@ -23,31 +23,10 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
     /// <summary>Identifies this replica in lease_owner.</summary>
     public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TickAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(e, "Webhook dispatcher tick failed; retrying next tick");
-            }
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(options.CurrentValue.Webhook.PollIntervalSeconds), clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Webhook.PollIntervalSeconds);
 
     /// <summary>One dispatcher round; returns how many deliveries were attempted.</summary>
-    public async Task<int> TickAsync(CancellationToken ct)
+    public override async Task<int> TickAsync(CancellationToken ct)
     {
         var settings = options.CurrentValue.Webhook;
         var ids = await ClaimAsync(settings, ct);
@@ -60,7 +39,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         // Longer than one attempt with its timeout (validated at start-up), so a live replica never loses a lease it is using.
         var until = now.AddSeconds(settings.EffectiveLeaseSeconds);
         var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
@@ -88,7 +67,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         if (delivery is null || delivery.Status != DeliveryStatus.Pending) return;
 
         var (statusCode, error, warning) = await SendAsync(scope.ServiceProvider, db, delivery, settings, ct);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         delivery.Attempt += 1;
         delivery.LastAttemptAt = now;
         delivery.LastStatusCode = statusCode;
@@ -131,7 +110,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
             var body = Encoding.UTF8.GetBytes(delivery.Body);
             using var message = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
             message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            foreach (var (name, value) in WebhookSignatures.Headers(secrets, delivery.EventId, clock.GetUtcNow().ToUnixTimeSeconds(), body))
+            foreach (var (name, value) in WebhookSignatures.Headers(secrets, delivery.EventId, Clock.GetUtcNow().ToUnixTimeSeconds(), body))
                 message.Headers.TryAddWithoutValidation(name, value);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -173,14 +173,24 @@ public sealed class WebhookSignatureTests(WebhookFixture fx) : IClassFixture<Web
     }
 
     [Fact]
-    public async Task A_request_naming_a_callback_secret_id_is_signed_with_that_secrets_caller_service()
+    public async Task A_callback_secret_id_signs_only_for_its_own_caller_or_an_administrator()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var registry = NewService("registry");
         var (secretId, secret) = await IssueSecretAsync(fx.Admin, registry);
-        // Created by a token whose sub is not the secret's caller-service name (e.g. one of several service accounts).
         var key = await PolicyAsync(fx.Admin, "byid");
-        var id = Id(await RequestAsync(fx.App.ClientFor(Tokens.Service(registry + "-worker-2")), key, receiver.Url(), callbackSecretId: secretId));
+
+        // Another service may not borrow the registry's secret: deliveries it could trigger would look like the registry's.
+        var borrowed = await fx.App.ClientFor(Tokens.Service(registry + "-worker-2")).PostJson("/v1/awe/requests", new JsonObject
+        {
+            ["policy_key"] = key, ["artifact_type"] = "test.artifact", ["artifact_id"] = "borrowed", ["callback_url"] = receiver.Url(),
+            ["callback_secret_id"] = secretId,
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, borrowed.Status);
+        Assert.Equal("callback_secret_id", (string?)borrowed.Json["errors"]![0]!["path"]);
+
+        // An administrator may create a request on a caller's behalf and name that caller's secret.
+        var id = Id(await RequestAsync(fx.Admin, key, receiver.Url(), callbackSecretId: secretId));
         await WaitForDeliveriesAsync(fx.Admin, id, 2, d => Is(d, "delivered"), "delivered");
         Assert.All(receiver.Received, r => AssertSignedBy(r, secret));
     }

@@ -690,7 +690,7 @@ namespace Awe.Host.Persistence.Migrations.Postgres
 
                     b.Property<string>("ResponsePayload")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("TEXT")
                         .HasColumnName("response_payload");
 
                     b.Property<int>("StatusCode")

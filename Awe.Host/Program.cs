@@ -118,7 +118,7 @@ DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
-// Prometheus text format; prometheus-net also publishes the .NET meters (AweMetrics, ASP.NET Core, HttpClient).
+// Prometheus text format: AweMetrics plus the runtime, ASP.NET Core and HttpClient meters.
 app.MapMetrics("/v1/awe/metrics");
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));

@@ -58,6 +58,5 @@ public static class EventType
     public const string TaskDecided = "task_decided";
     public const string TaskExpired = "task_expired";
     public const string TaskReassigned = "task_reassigned";
-    public const string StageEscalated = "stage_escalated";
     public const string StageResolutionFailed = "stage_resolution_failed";
 }

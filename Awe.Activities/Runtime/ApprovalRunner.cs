@@ -24,8 +24,6 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 {
     private readonly RunnerSettings _settings = settings ?? RunnerSettings.Default;
 
-    public const string SystemActor = "awe";
-
     /// <summary>Longest user id a task can hold (approval_task.assignee, delegated_from, reassigned_from).</summary>
     public const int MaxUserIdLength = 128;
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Awe.Activities.Policies;
 using Awe.Activities.Resolution;
 using Awe.Host.Configuration;
 using Awe.Host.Webhooks;
@@ -90,35 +91,20 @@ public sealed class HttpRuleResolver(IHttpClientFactory http, IOptionsMonitor<Aw
             throw new ApproverResolutionException($"http rule {url} answered with malformed JSON ({e.Message}); expected {{\"user_ids\": [...]}}", e);
         }
         if (answer is not JsonObject o)
-            throw new ApproverResolutionException($"http rule {url} answered {Kind(answer)}; expected an object {{\"user_ids\": [...]}}");
+            throw new ApproverResolutionException($"http rule {url} answered {JsonFieldReader.Describe(answer)}; expected an object {{\"user_ids\": [...]}}");
         if (o["user_ids"] is not JsonArray ids)
             throw new ApproverResolutionException(o.ContainsKey("user_ids")
-                ? $"http rule {url} answered user_ids as {Kind(o["user_ids"])}; expected a list of strings"
+                ? $"http rule {url} answered user_ids as {JsonFieldReader.Describe(o["user_ids"])}; expected a list of strings"
                 : $"http rule {url} answered without user_ids; expected {{\"user_ids\": [...]}}");
         var result = new List<string>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
         {
             if (ids[i] is not JsonValue item || !item.TryGetValue(out string? id))
-                throw new ApproverResolutionException($"http rule {url} answered user_ids[{i}] as {Kind(ids[i])}; expected a string");
+                throw new ApproverResolutionException($"http rule {url} answered user_ids[{i}] as {JsonFieldReader.Describe(ids[i])}; expected a string");
             if (!string.IsNullOrWhiteSpace(id)) result.Add(id.Trim());
         }
         return result;
     }
-
-    private static string Kind(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "a list",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => "a string",
-            JsonValueKind.Number => "a number",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "a value",
-        },
-        _ => "something else",
-    };
 
     private static async Task<string?> ReadLimitedAsync(HttpContent content, CancellationToken ct)
     {

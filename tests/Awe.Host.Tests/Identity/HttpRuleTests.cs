@@ -60,7 +60,7 @@ public sealed class HttpRuleTests(KeycloakAppFixture fx) : IClassFixture<Keycloa
     public static TheoryData<int, string, string> BadAnswers => new()
     {
         { 200, "not json", "malformed JSON" },
-        { 200, """["a", "b"]""", "answered a list; expected an object" },
+        { 200, """["a", "b"]""", "answered an array; expected an object" },
         { 200, """{"users": ["a"]}""", "answered without user_ids" },
         { 200, """{"user_ids": "a"}""", "answered user_ids as a string; expected a list of strings" },
         { 200, """{"user_ids": ["a", 7]}""", "answered user_ids[1] as a number; expected a string" },

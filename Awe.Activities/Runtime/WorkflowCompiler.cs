@@ -68,7 +68,8 @@ public static class WorkflowCompiler
             .Select(r => new RuleSpec(r.Id, r.RuleType, (JsonObject)r.RuleValue.DeepClone(), r.Kind, r.Required)).ToList(),
         EscalationRules(stage));
 
-    private static List<RuleSpec> EscalationRules(ApprovalStage stage) =>
+    /// <summary>A stage's escalation rules, stored as JSON, with the synthetic ids (esc-{stage id}-{index}) the API shows.</summary>
+    public static List<RuleSpec> EscalationRules(ApprovalStage stage) =>
         (stage.EscalationRulesJson as JsonArray ?? [])
         .OfType<JsonObject>()
         .Select((r, i) => new RuleSpec($"esc-{stage.Id}-{i}", (string?)r["rule_type"] ?? "",

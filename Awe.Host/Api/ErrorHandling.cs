@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Diagnostics;
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Awe.Activities.Resolution;
 using Awe.Activities.Runtime;
 
@@ -27,8 +27,6 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             }
             else if (status >= 500 && e is not AweException)
                 log.LogError(e, "Unhandled error on {Method} {Path} (trace {Trace})", ctx.Request.Method, ctx.Request.Path, ctx.TraceIdentifier);
-            else if (e is ApproverResolutionException)
-                log.LogWarning("Approver resolution failed on {Method} {Path}: {Message}", ctx.Request.Method, ctx.Request.Path, e.Message);
             else if (status >= 500)
                 // A deliberate 5xx (e.g. Keycloak down behind a picker) whose answer says why: a warning, not a fault of ours.
                 log.LogWarning("{Method} {Path} answered {Status}: {Message}", ctx.Request.Method, ctx.Request.Path, status, e.Message);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Awe.Activities.Model;
+using Awe.Activities.Runtime;
 
 namespace Awe.Host.Policies;
 
@@ -19,9 +20,7 @@ public sealed record PolicyOut(
         p.ForbidRepeatApprovers, p.CreatedBy, p.CreatedAt, p.UpdatedAt,
         p.Stages.OrderBy(s => s.StageOrder).Select(s => new StageOut(
             s.Id, s.Name, s.StageOrder, s.Mode, s.ModeValue, s.SlaHours, s.SkipIf, s.OnEmpty, s.ParallelGroup, s.OnBreach,
-            (s.EscalationRulesJson as JsonArray ?? []).OfType<JsonObject>().Select((r, i) => new RuleOut(
-                $"esc-{s.Id}-{i}", (string?)r["rule_type"] ?? "", r["rule_value"]?.DeepClone() ?? new JsonObject(),
-                (string?)r["kind"] ?? TaskKind.Approver, (bool?)r["required"] ?? false)).ToList(),
+            WorkflowCompiler.EscalationRules(s).Select(r => new RuleOut(r.RuleId, r.RuleType, r.RuleValue, r.Kind, r.Required)).ToList(),
             s.Rules.OrderBy(r => r.Position).Select(r => new RuleOut(r.Id, r.RuleType, r.RuleValue, r.Kind, r.Required)).ToList()))
         .ToList());
 }

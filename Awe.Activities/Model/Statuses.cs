@@ -58,5 +58,6 @@ public static class EventType
     public const string TaskDecided = "task_decided";
     public const string TaskExpired = "task_expired";
     public const string TaskReassigned = "task_reassigned";
+    public const string TasksWithdrawn = "tasks_withdrawn";
     public const string StageResolutionFailed = "stage_resolution_failed";
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Awe.Activities.Model;
 
 namespace Awe.Activities.Policies;
 
@@ -46,6 +47,20 @@ public sealed class JsonFieldReader(List<ValidationProblem> problems)
             return null;
         }
         return s;
+    }
+
+    /// <summary>A user id, returned in canonical form (see <see cref="UserIds"/>); one with invisible characters is refused.</summary>
+    public string? UserId(JsonObject o, string path, string field, bool required)
+    {
+        // The raw length bound only stops absurd input early; the real bound is on the canonical form.
+        var s = String(o, path, field, required, maxLength: 4 * UserIds.MaxLength);
+        if (s is null) return null;
+        if (UserIds.Problem(s) is { } problem)
+        {
+            Fail(Join(path, field), $"is not a usable user id: it {problem}");
+            return null;
+        }
+        return UserIds.Canonical(s);
     }
 
     public int? Int(JsonObject o, string path, string field, bool required, int min, int max = int.MaxValue)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Awe.Activities.JsonLogic;
+using Awe.Activities.Model;
 
 namespace Awe.Activities.Policies;
 
@@ -139,8 +140,9 @@ public static class PolicyReader
         if (mode is not ("any-n" or "quorum") || modeValue is null) return;
         var approvers = rules.Where(x => x.Kind == "approver").ToList();
         if (approvers.Count == 0 || approvers.Any(x => x.RuleType != "user")) return;
-        // Trimmed as resolution trims them: " u-a" and "u-a" are one approver.
-        var distinct = approvers.Select(x => ((string?)x.RuleValue["user_id"])?.Trim()).Distinct().Count();
+        // In canonical form as resolution sees them: " u-a" and "U-A" are one approver.
+        var distinct = approvers.Select(x => x.RuleValue["user_id"] is JsonValue v && v.TryGetValue(out string? id) && UserIds.Problem(id) is null
+            ? UserIds.Canonical(id) : null).Distinct().Count();
         if (modeValue > distinct)
             r.Fail(JsonFieldReader.Join(path, "mode_value"),
                 $"needs {modeValue} approvals but the stage names only {distinct} approver(s); lower mode_value or add approvers");
@@ -179,7 +181,7 @@ public static class PolicyReader
         switch (type)
         {
             case "user":
-                r.String(value, path, "user_id", required: true, maxLength: 128);
+                r.UserId(value, path, "user_id", required: true);
                 break;
             case "role":
                 r.String(value, path, "role", required: true, maxLength: 255);

@@ -24,21 +24,23 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 {
     private readonly RunnerSettings _settings = settings ?? RunnerSettings.Default;
 
-    /// <summary>Longest user id a task can hold (approval_task.assignee, delegated_from, reassigned_from).</summary>
-    public const int MaxUserIdLength = 128;
-
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task StartAsync(ApprovalInstance instance, CancellationToken ct)
+    /// <summary>Runs a new request from its start. <paramref name="createdBy"/> is the user id of the caller who created it.</summary>
+    public async Task StartAsync(ApprovalInstance instance, string createdBy, CancellationToken ct)
     {
         var request = instance.Request;
         instance.DeferResolutionFailures = false;
         request.Status = RequestStatus.Pending;
+        if (request.Requester is { } requester) request.Requester = UserIds.Canonical(requester);
+        instance.State.CreatedBy = UserIds.Canonical(createdBy);
         Emit(instance, EventType.RequestCreated, new JsonObject
         {
             ["policy_key"] = request.PolicyKey,
             ["policy_version"] = request.PolicyVersion,
             ["definition_id"] = instance.Definition.DefinitionId,
+            ["requester"] = request.Requester,
+            ["created_by"] = instance.State.CreatedBy,
         });
         await RunAsync(instance, [instance.Definition.Node(WorkflowDefinition.StartNodeId)], actor: null, ct);
     }
@@ -64,6 +66,16 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             throw new WorkflowStateException($"task {task.Id} is {task.Status}; decisions are accepted only on open or claimed tasks");
         if (!DecisionAction.All.Contains(action))
             throw new ArgumentException($"action must be one of {string.Join(", ", DecisionAction.All)}");
+        actor = UserIds.Canonical(actor);
+        // Segregation of duties binds the person who decides as well as the person the task belongs to: an admin
+        // deciding on someone's behalf may not approve their own request, nor approve a request a second time.
+        if (action == DecisionAction.Approve && task.Kind == TaskKind.Approver)
+        {
+            var sod = SegregationOfDuties.For(instance);
+            foreach (var person in new[] { actor, task.Assignee }.Distinct())
+                if (sod.Violation(person) is { } rule)
+                    throw new SegregationOfDutiesException(rule, $"{SegregationOfDuties.Explain(rule, person)}; reject or abstain instead, or leave the task to someone else");
+        }
 
         var now = Now;
         var decision = new ApprovalDecision
@@ -84,9 +96,39 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
         // Observers are informed, never counted: their decisions do not move the stage.
         if (task.Kind == TaskKind.Approver)
+        {
             await ReevaluateStageAsync(instance, task.StageOrder, actor, ct);
+            if (action == DecisionAction.Approve && instance.Definition.ForbidRepeatApprovers)
+                await WithdrawSecondVotesAsync(instance, [actor, task.Assignee], ct);
+        }
         Touch(instance);
         return decision;
+    }
+
+    /// <summary>
+    /// With forbid_repeat_approvers, a person who has just approved may hold live approver tasks in other stages
+    /// of the request (a parallel group): those can no longer be approved, so they stop being seats. Each such
+    /// stage is evaluated again, which rejects it at once when the withdrawn task was a required approver's.
+    /// </summary>
+    private async Task WithdrawSecondVotesAsync(ApprovalInstance instance, IReadOnlyList<string> people, CancellationToken ct)
+    {
+        var withdrawn = instance.Request.Tasks
+            .Where(t => t.Kind == TaskKind.Approver && TaskStatus.IsLive(t.Status) && people.Contains(t.Assignee))
+            .ToList();
+        foreach (var stageOrder in withdrawn.Select(t => t.StageOrder).Distinct().Order())
+        {
+            if (RequestStatus.IsTerminal(instance.Request.Status)) return;
+            var tasks = withdrawn.Where(t => t.StageOrder == stageOrder && TaskStatus.IsLive(t.Status)).ToList();
+            if (tasks.Count == 0) continue;
+            CloseLiveTasks(instance, tasks);
+            Emit(instance, EventType.TasksWithdrawn, new JsonObject
+            {
+                ["assignees"] = Strings(tasks.Select(t => t.Assignee)),
+                ["task_ids"] = Strings(tasks.Select(t => t.Id)),
+                ["reason"] = "forbid_repeat_approvers",
+            }, stageOrder);
+            await ReevaluateStageAsync(instance, stageOrder, actor: null, ct);
+        }
     }
 
     public Task CancelAsync(ApprovalInstance instance, string actor, string? reason, CancellationToken ct)
@@ -106,7 +148,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     {
         EnsureOpen(instance);
         var task = instance.Task(taskId);
-        newAssignee = newAssignee.Trim();
+        newAssignee = UserIds.Canonical(newAssignee);
         if (!TaskStatus.IsLive(task.Status))
             throw new WorkflowStateException($"task {task.Id} is {task.Status}; only an open or claimed task can be reassigned");
         if (newAssignee == task.Assignee)
@@ -120,9 +162,8 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                 .Any(t => t.Assignee == newAssignee && t.Kind == TaskKind.Approver && t.Status == TaskStatus.Completed))
             throw new WorkflowStateException($"{newAssignee} already decided on stage {task.StageOrder}; one person has one vote per stage");
         // Reassignment must not be a way around the policy's segregation of duties either.
-        if (task.Kind == TaskKind.Approver &&
-            SodViolation(instance.Definition, instance.Request, EarlierApprovers(instance.Request, task.StageOrder), newAssignee) is { } rule)
-            throw new WorkflowStateException($"{newAssignee} may not approve this request: the policy sets {rule}");
+        if (task.Kind == TaskKind.Approver && SegregationOfDuties.For(instance).Violation(newAssignee) is { } rule)
+            throw new WorkflowStateException($"{newAssignee} may not approve this request: {SegregationOfDuties.Explain(rule, newAssignee)}");
 
         var now = Now;
         task.Status = TaskStatus.Reassigned;
@@ -232,7 +273,16 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             return ConnectionOutcome.Skipped;
         }
 
-        var plan = await PlanStageAsync(stage, request, instance.Definition, ct);
+        var plan = await PlanStageAsync(stage, request, SegregationOfDuties.For(instance), ct);
+        // A required approver is required: if segregation of duties removes them, the stage cannot be approved as the
+        // policy means it, so it is rejected (on_empty does not apply: the stage did resolve people).
+        if (plan.Excluded.FirstOrDefault(e => e.Required) is { } missing)
+        {
+            SetNode(instance, node, NodeStates.Rejected);
+            RejectRequest(instance, stage.StageOrder, actor: null, "required_approver_excluded",
+                $"stage {stage.StageOrder} ('{stage.Name}'): required approver {SegregationOfDuties.Explain(missing.Rule, missing.UserId)}");
+            return null;
+        }
         if (plan.Approvers.Count == 0)
         {
             if (stage.OnEmpty == "skip")
@@ -252,11 +302,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             return null;
         }
 
-        // A task's assignee is stored in 128 characters: a longer id that would become a task (e.g. from an expression
-        // over the request's context) is a malformed resolution result, refused before this stage changes anything.
-        if (plan.Approvers.Concat(plan.Observers).FirstOrDefault(p => p.Assignee.Length > MaxUserIdLength) is { } tooLong)
-            throw new ApproverResolutionException(
-                $"stage {stage.StageOrder} resolved a user id of {tooLong.Assignee.Length} characters ('{tooLong.Assignee[..16]}…'); user ids have at most {MaxUserIdLength}");
+        // A resolved id that cannot be a user id (longer than a task's 128-character assignee, invisible characters),
+        // e.g. from an expression over the request's context, is a malformed resolution result: refused before this
+        // stage changes anything.
+        if (plan.Unusable.Count > 0)
+            throw new ApproverResolutionException(plan.Unusable[0]);
 
         var now = Now;
         DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
@@ -380,15 +430,18 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     // ---- stage planning: resolution, segregation of duties, delegation --------------------------------------
 
     public sealed record PlannedAssignee(string Assignee, string? DelegatedFrom, string? RequiredSlot);
-    public sealed record ExcludedUser(string UserId, string Reason);
-    public sealed record StagePlan(IReadOnlyList<PlannedAssignee> Approvers, IReadOnlyList<PlannedAssignee> Observers, IReadOnlyList<ExcludedUser> Excluded);
+    /// <summary>A person segregation of duties kept off the stage: <see cref="Rule"/> is the policy flag, <see cref="Reason"/> says it in context.</summary>
+    public sealed record ExcludedUser(string UserId, string Reason, string Rule, bool Required = false);
+    /// <summary><see cref="Unusable"/> describes resolved ids that cannot be user ids (see <see cref="UserIds.Problem"/>).</summary>
+    public sealed record StagePlan(IReadOnlyList<PlannedAssignee> Approvers, IReadOnlyList<PlannedAssignee> Observers,
+        IReadOnlyList<ExcludedUser> Excluded, IReadOnlyList<string> Unusable);
 
     /// <summary>
     /// Works out who gets a task on a stage: rules are resolved and unioned in order, segregation of duties
     /// removes the requester and earlier approvers, then active delegations redirect (no chaining), and a user
     /// reached twice gets one task.
     /// </summary>
-    public async Task<StagePlan> PlanStageAsync(StageSpec stage, ApprovalRequest request, WorkflowDefinition definition, CancellationToken ct)
+    public async Task<StagePlan> PlanStageAsync(StageSpec stage, ApprovalRequest request, SegregationOfDuties sod, CancellationToken ct)
     {
         var input = new ResolutionInput(request.Context, request);
         // Lists keep the authors' order; the index maps make each step O(1) (a role may have thousands of members).
@@ -396,11 +449,20 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var approverIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var observers = new List<string>();
         var observerSet = new HashSet<string>(StringComparer.Ordinal);
+        var unusable = new List<string>();
         foreach (var rule in stage.Rules)
         {
             var users = await resolver.ResolveAsync(rule, input, ct);
-            foreach (var user in users.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim()))
+            foreach (var raw in users.Where(u => !string.IsNullOrWhiteSpace(u)))
             {
+                // Directories and expressions may spell one person differently; tasks and SoD use one spelling. An id
+                // that has no canonical form is set aside: it fails the stage only if the stage would open tasks.
+                if (UserIds.Problem(raw) is { } problem)
+                {
+                    unusable.Add($"stage {stage.StageOrder} rule {rule.RuleType} resolved the user id '{Printable(raw)}', which {problem}");
+                    continue;
+                }
+                var user = UserIds.Canonical(raw);
                 if (rule.Kind == TaskKind.Observer)
                 {
                     if (observerSet.Add(user)) observers.Add(user);
@@ -418,7 +480,6 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             }
         }
 
-        var earlierApprovers = EarlierApprovers(request, stage.StageOrder);
         var excluded = new List<ExcludedUser>();
 
         var delegates = await delegations.ActiveDelegatesAsync(approvers.Select(a => a.User).Concat(observers).Distinct().ToList(), Now, ct);
@@ -426,10 +487,14 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var plannedIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (user, required) in approvers)
         {
-            if (SodViolation(definition, request, earlierApprovers, user) is { } why) { excluded.Add(new ExcludedUser(user, why)); continue; }
-            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
+            if (sod.Violation(user) is { } why) { excluded.Add(new ExcludedUser(user, why, why, required)); continue; }
+            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (UserIds.Canonical(d), user) : (user, (string?)null);
             // A delegate must not become a way around segregation of duties.
-            if (from is not null && SodViolation(definition, request, earlierApprovers, assignee) is { } dwhy) { excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})")); continue; }
+            if (from is not null && sod.Violation(assignee) is { } dwhy)
+            {
+                excluded.Add(new ExcludedUser(assignee, $"{dwhy} (delegate of {user})", dwhy, required));
+                continue;
+            }
             var slot = required ? user : null;
             if (!plannedIndex.TryGetValue(assignee, out var index))
             {
@@ -444,28 +509,21 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var taken = new HashSet<string>(plannedIndex.Keys, StringComparer.Ordinal);
         foreach (var user in observers)
         {
-            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (d, user) : (user, (string?)null);
+            var (assignee, from) = delegates.TryGetValue(user, out var d) ? (UserIds.Canonical(d), user) : (user, (string?)null);
             if (taken.Add(assignee)) plannedObservers.Add(new PlannedAssignee(assignee, from, null));
         }
-        return new StagePlan(planned, plannedObservers, excluded);
+        return new StagePlan(planned, plannedObservers, excluded, unusable);
     }
 
-    /// <summary>The segregation-of-duties rule that forbids <paramref name="user"/> to approve, or null.</summary>
-    private static string? SodViolation(WorkflowDefinition definition, ApprovalRequest request, IReadOnlySet<string> earlierApprovers, string user) =>
-        definition.ForbidSelfApproval && request.Requester is { } requester && user == requester ? "forbid_self_approval"
-        : definition.ForbidRepeatApprovers && earlierApprovers.Contains(user) ? "forbid_repeat_approvers"
-        : null;
-
-    private static HashSet<string> EarlierApprovers(ApprovalRequest request, int stageOrder)
+    /// <summary>An id as text that can be shown in a message: control and invisible characters as \uXXXX, cut to 64.</summary>
+    private static string Printable(string id)
     {
-        var tasks = request.Tasks.ToDictionary(t => t.Id);
-        var result = new HashSet<string>();
-        foreach (var d in request.Decisions.Where(d => d.Action == DecisionAction.Approve && d.StageOrder < stageOrder))
-        {
-            result.Add(d.Actor);
-            if (tasks.TryGetValue(d.TaskId, out var t)) result.Add(t.Assignee);
-        }
-        return result;
+        var sb = new StringBuilder();
+        foreach (var c in id.Length > 64 ? id[..64] : id)
+            if (char.IsControl(c) || char.IsSurrogate(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
+                sb.Append($"\\u{(int)c:x4}");
+            else sb.Append(c);
+        return id.Length > 64 ? sb.Append('…').ToString() : sb.ToString();
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------

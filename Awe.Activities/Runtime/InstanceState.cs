@@ -6,6 +6,11 @@ namespace Awe.Activities.Runtime;
 public sealed class InstanceState
 {
     public string DefinitionId { get; set; } = "";
+    /// <summary>
+    /// Who created the request (the caller's user id, canonical). Segregation of duties excludes them as it does
+    /// the requester: a person must not get their own request approved by naming someone else as requester.
+    /// </summary>
+    public string? CreatedBy { get; set; }
     public Dictionary<string, string> Nodes { get; set; } = [];
     public List<Bookmark> Bookmarks { get; set; } = [];
     /// <summary>Stages whose approvers could not be resolved when a decision started them; retried with backoff.</summary>

@@ -24,5 +24,7 @@ public static class ErrorCodes
     public const string NoSuchEndpoint = "AWE-016";
     public const string KeysUnavailable = "AWE-017";
     public const string AdminResourceNotFound = "AWE-018";
+    /// <summary>The policy's segregation of duties forbids this person to approve (403).</summary>
+    public const string SegregationOfDuties = "AWE-019";
     public const string Internal = "AWE-099";
 }

@@ -39,6 +39,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
     {
         AweException a => (a.Status, a.Errors),
         WorkflowStateException w => (409, [new ApiError(ErrorCodes.WrongState, w.Message)]),
+        SegregationOfDutiesException s => (403, [new ApiError(ErrorCodes.SegregationOfDuties, s.Message)]),
         ApproverResolutionException r => (503, [new ApiError(ErrorCodes.ResolverUnavailable,
             $"approvers could not be resolved: {r.Message}. Nothing was changed; retry when the directory is reachable")]),
         BadHttpRequestException { StatusCode: 413 } => (413, [new ApiError(ErrorCodes.PayloadTooLarge,

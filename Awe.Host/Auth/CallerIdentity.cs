@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using Awe.Activities.Model;
 
 namespace Awe.Host.Auth;
 
@@ -10,8 +11,12 @@ public static class Roles
 }
 
 /// <summary>Who is calling, read from the bearer token's claims.</summary>
-public sealed record CallerIdentity(string Subject, string AssigneeId, string? Email, string? Name, IReadOnlySet<string> Roles)
+public sealed record CallerIdentity(string Subject, string AssigneeId, string? Email, string? Name, IReadOnlySet<string> Roles,
+    bool IsServiceAccount = false, string? AssigneeIdProblem = null)
 {
+    /// <summary>Keycloak names the user behind a client's service account "service-account-{clientId}".</summary>
+    public const string ServiceAccountPrefix = "service-account-";
+
     public bool IsAdmin => Roles.Contains(Auth.Roles.Admin);
     public bool IsViewer => IsAdmin || Roles.Contains(Auth.Roles.Viewer);
 
@@ -24,14 +29,28 @@ public sealed record CallerIdentity(string Subject, string AssigneeId, string? E
         string? Str(string name) => claims[name] is JsonValue v && v.TryGetValue(out string? s) && !string.IsNullOrWhiteSpace(s) ? s.Trim() : null;
         var sub = Str("sub");
         if (sub is null) return null;
-        var assignee = Str("preferred_username") ?? Str("username") ?? sub;
+        var rawAssignee = Str("preferred_username") ?? Str("username") ?? sub;
+        // The id is compared with task assignees and requesters in canonical form; one that cannot be made canonical
+        // (invisible or control characters, invalid Unicode) is refused (401) rather than stored as someone else.
+        var problem = UserIds.Problem(rawAssignee);
+        var assignee = problem is null ? UserIds.Canonical(rawAssignee) : rawAssignee;
         var roles = new HashSet<string>(StringComparer.Ordinal);
         AddRoles(roles, claims["realm_access"]?["roles"]);
         if (claims["resource_access"] is JsonObject clients)
             foreach (var (_, client) in clients) AddRoles(roles, client?["roles"]);
+        // A client-credentials token from Keycloak names the client (client_id, or clientId before Keycloak 20) and
+        // the service-account user; a person's token never carries client_id, and Keycloak signs what it carries.
+        var serviceAccount = (Str("client_id") ?? Str("clientId")) is not null && assignee.StartsWith(ServiceAccountPrefix, StringComparison.Ordinal);
         // E-mail and name are only recorded for display (audit actor_email, task assignee_name): cut to their columns' size.
-        return new CallerIdentity(sub, assignee, Cut(Str("email"), 255), Cut(Str("name"), 256), roles);
+        return new CallerIdentity(sub, assignee, Cut(Str("email"), 255), Cut(Str("name"), 256), roles, serviceAccount, problem);
     }
+
+    /// <summary>
+    /// May this caller create a request whose requester is someone else? AWE_ADMIN and service accounts (a caller
+    /// system asking on behalf of its user) may; a person may only ask for themself, or segregation of duties
+    /// could be sidestepped by naming a colleague as requester and approving alone.
+    /// </summary>
+    public bool MayActForOthers => IsAdmin || IsServiceAccount;
 
     /// <summary>Ids are recorded in 128-character columns (created_by, assignee, actor, source_service).</summary>
     public const int MaxIdLength = 128;
@@ -39,6 +58,7 @@ public sealed record CallerIdentity(string Subject, string AssigneeId, string? E
     /// <summary>Why this identity cannot be recorded, or null. A token carrying it is refused (401) instead of failing a write.</summary>
     public string? UnrecordableReason =>
         Subject.Length > MaxIdLength ? $"the token's 'sub' is longer than {MaxIdLength} characters"
+        : AssigneeIdProblem is { } problem ? $"the token's user name (preferred_username, username or sub) {problem}"
         : AssigneeId.Length > MaxIdLength ? $"the token's user name (preferred_username or username) is longer than {MaxIdLength} characters"
         : null;
 

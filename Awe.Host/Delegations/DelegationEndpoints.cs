@@ -40,7 +40,11 @@ public static class DelegationEndpoints
             {
                 var take = Query.Limit(limit, 100, 500);
                 var q = db.Delegations.AsNoTracking();
-                if (!string.IsNullOrWhiteSpace(user_id)) q = q.Where(d => d.UserId == user_id || d.DelegateTo == user_id);
+                if (!string.IsNullOrWhiteSpace(user_id))
+                {
+                    var who = UserIds.Problem(user_id) is null ? UserIds.Canonical(user_id) : user_id;
+                    q = q.Where(d => d.UserId == who || d.DelegateTo == who);
+                }
                 var now = clock.GetUtcNow().UtcDateTime;
                 return (await q.OrderByDescending(d => d.StartsAt).Take(take).ToListAsync(ct)).Select(d => DelegationOut.From(d, now));
             })
@@ -52,12 +56,12 @@ public static class DelegationEndpoints
                 var problems = new List<ValidationProblem>();
                 var r = new JsonFieldReader(problems);
                 r.RejectUnknown(body, "", ["user_id", "delegate_to", "starts_at", "ends_at", "reason"]);
-                var user = r.String(body, "", "user_id", required: true, maxLength: 128);
-                var to = r.String(body, "", "delegate_to", required: true, maxLength: 128);
+                var user = r.UserId(body, "", "user_id", required: true);
+                var to = r.UserId(body, "", "delegate_to", required: true);
                 var starts = Time(r, body, "starts_at");
                 var ends = Time(r, body, "ends_at");
                 var reason = r.String(body, "", "reason", required: false, maxLength: 2000, minLength: 0);
-                if (user is not null && to is not null && user.Trim() == to.Trim()) r.Fail("delegate_to", "must differ from user_id");
+                if (user is not null && to is not null && user == to) r.Fail("delegate_to", "must differ from user_id (user ids are compared trimmed and case-insensitively)");
                 if (starts is not null && ends is not null && ends <= starts) r.Fail("ends_at", "must be later than starts_at");
                 if (problems.Count > 0) throw AweException.Invalid(problems);
 
@@ -65,7 +69,7 @@ public static class DelegationEndpoints
                 var caller = ctx.Caller();
                 var delegation = new UserDelegation
                 {
-                    UserId = user!.Trim(), DelegateTo = to!.Trim(), StartsAt = starts!.Value, EndsAt = ends!.Value, Reason = reason,
+                    UserId = user!, DelegateTo = to!, StartsAt = starts!.Value, EndsAt = ends!.Value, Reason = reason,
                     CreatedBy = caller.Subject, CreatedAt = now, UpdatedAt = now,
                 };
                 db.Delegations.Add(delegation);

@@ -171,10 +171,11 @@ public static class PolicyEndpoints
         var body = await JsonBody.ReadObjectAsync(ctx.Request, allowEmpty: true);
         var problems = new List<ValidationProblem>();
         var reader = new JsonFieldReader(problems);
-        reader.RejectUnknown(body, "", ["context", "requester", "prior_approvers"]);
+        reader.RejectUnknown(body, "", ["context", "requester", "created_by", "prior_approvers"]);
         var context = body["context"] ?? new JsonObject();
         if (context is not JsonObject) reader.Fail("context", "must be an object");
-        var requester = reader.String(body, "", "requester", required: false, maxLength: 128);
+        var requester = reader.UserId(body, "", "requester", required: false);
+        var createdBy = reader.UserId(body, "", "created_by", required: false);
         if (problems.Count > 0) throw AweException.Invalid(problems);
 
         var policy = await Load(db, key, version, ct, tracking: false);
@@ -184,6 +185,8 @@ public static class PolicyEndpoints
             PolicyId = policy.Id, PolicyKey = key, PolicyVersion = version, ArtifactType = policy.ArtifactType, ArtifactId = "simulation",
             Requester = requester ?? ctx.Caller().AssigneeId, Context = context.DeepClone(),
         };
+        // As if the request were created by created_by (default: the caller); forbid_self_approval excludes them too.
+        var sod = SegregationOfDuties.For(definition, request, createdBy ?? ctx.Caller().AssigneeId);
         var stages = new List<SimulatedStage>();
         string? outcome = null;
         foreach (var node in definition.StageNodes)
@@ -194,7 +197,7 @@ public static class PolicyEndpoints
                 stages.Add(new SimulatedStage(stage.StageOrder, stage.Name, stage.Mode, stage.ModeValue, stage.ParallelGroup, [], [], [], [], [], true, "skip_if", "skipped"));
                 continue;
             }
-            var plan = await runner.PlanStageAsync(stage, request, definition, ct);
+            var plan = await runner.PlanStageAsync(stage, request, sod, ct);
             var empty = plan.Approvers.Count == 0;
             var stageOutcome = !empty ? "tasks" : stage.OnEmpty == "skip" ? "skipped" : "rejected";
             if (empty && stage.OnEmpty != "skip") outcome ??= "rejected";

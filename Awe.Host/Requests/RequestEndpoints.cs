@@ -40,6 +40,11 @@ public static class RequestEndpoints
         var body = await JsonBody.ReadAsync(ctx.Request);
         var input = ReadCreate(body, options.Value.Outbound.AllowPrivateNetworks);
         var caller = ctx.Caller();
+        // Who asks decides who is excluded by forbid_self_approval, so naming someone else is a privilege.
+        if (input.Requester is { } named && named != caller.AssigneeId && !caller.MayActForOthers)
+            throw AweException.Forbidden(
+                $"you ({caller.AssigneeId}) may only create requests for yourself: leave 'requester' out or set it to '{caller.AssigneeId}'. " +
+                $"Only {Roles.Admin} and service accounts may name another requester");
         var key = IdempotencyKey(ctx);
         var hash = Hash(body!);
         if (key is not null && await Replay(db, key, caller, hash, ct) is { } replay) return replay;
@@ -72,7 +77,7 @@ public static class RequestEndpoints
             CreatedAt = now, UpdatedAt = now,
         };
         var instance = new ApprovalInstance(request, await definitions.GetAsync(db, policy.Id, ct));
-        await runner.StartAsync(instance, ct);
+        await runner.StartAsync(instance, caller.AssigneeId, ct);
         db.Requests.Add(request);
         store.AddCreated(instance);
 
@@ -189,7 +194,7 @@ public static class RequestEndpoints
         if (callbackUrl is not null && Webhooks.OutboundAddressPolicy.CheckUrl(callbackUrl, allowPrivateNetworks) is { } urlProblem)
             r.Fail("callback_url", $"{urlProblem} (got '{callbackUrl}')");
         var secretId = r.String(o, "", "callback_secret_id", required: false, maxLength: 36);
-        var requester = r.String(o, "", "requester", required: false, maxLength: 128);
+        var requester = r.UserId(o, "", "requester", required: false);
         if (problems.Count > 0) throw AweException.Invalid(problems);
         return new CreateInput(policyKey!, artifactType!, artifactId!, context, callbackUrl, secretId, requester);
     }

@@ -51,7 +51,8 @@ public static class TaskEndpoints
         var q = from t in db.Tasks.AsNoTracking()
                 join r in db.Requests.AsNoTracking() on t.RequestId equals r.Id
                 select new { t, r };
-        var who = string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId : assignee;
+        var who = string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId
+            : UserIds.Problem(assignee) is null ? UserIds.Canonical(assignee) : assignee;
         if (assignee == "*")
         {
             // The reference's "tasks for a request" view: without a status, everyone's finished tasks plus the caller's live ones.
@@ -152,7 +153,7 @@ public static class TaskEndpoints
         var problems = new List<ValidationProblem>();
         var reader = new JsonFieldReader(problems);
         reader.RejectUnknown(body, "", ["new_assignee", "reason"]);
-        var newAssignee = reader.String(body, "", "new_assignee", required: true, maxLength: 128);
+        var newAssignee = reader.UserId(body, "", "new_assignee", required: true);
         var reason = reader.String(body, "", "reason", required: false, maxLength: 2000, minLength: 0);
         if (problems.Count > 0) throw AweException.Invalid(problems);
 

@@ -30,7 +30,7 @@ var officers = new JsonObject { ["officers"] = new JsonArray("u-o1", "u-o2", "u-
 await MeasureAsync("Request lifecycle in memory (create, 2+2 approvals, 3 stages)", 20_000, async () =>
 {
     var instance = new ApprovalInstance(NewRequest(policy, officers), definition);
-    await runner.StartAsync(instance, CancellationToken.None);
+    await runner.StartAsync(instance, "svc", CancellationToken.None);
     foreach (var assignee in new[] { "u-o1", "u-o2", "u-fin", "u-audit" })
     {
         var task = instance.Request.Tasks.First(t => t.Assignee == assignee && Awe.Activities.Model.TaskStatus.IsLive(t.Status));
@@ -43,7 +43,7 @@ var crowd = new JsonObject { ["officers"] = new JsonArray(Enumerable.Range(0, 50
 await MeasureAsync("Stage start with 5,000 resolved approvers", 50, async () =>
 {
     var instance = new ApprovalInstance(NewRequest(policy, crowd), definition);
-    await runner.StartAsync(instance, CancellationToken.None);
+    await runner.StartAsync(instance, "svc", CancellationToken.None);
 });
 
 Measure("Workflow compilation of a 3-stage policy", 50_000, () => WorkflowCompiler.Compile(policy, DateTime.UtcNow));

@@ -346,7 +346,7 @@ public class ApprovalRunnerPlanningTests
         {
             var request = e.NewInstance(policy, JsonNode.Parse($$"""{"amount": {{amount}}, "more": ["u-n"], "kind": "small"}""")!.AsObject()).Request;
             var instance = new ApprovalInstance(request, shared);
-            await e.Runner.StartAsync(instance, CancellationToken.None);
+            await e.Runner.StartAsync(instance, "svc-loans", CancellationToken.None);
             Assert.Equal(expected, string.Join(" ", instance.Request.Tasks.Select(t => t.Assignee)));
             var next = new ApprovalInstance(request, shared);
             foreach (var task in request.Tasks.ToList())
@@ -372,7 +372,7 @@ public class ApprovalRunnerPlanningTests
 
         e.ResolverOverride = new FailingResolver(e.Resolver, "role:finance");
         var failed = e.NewInstance(policy);
-        var error = await Assert.ThrowsAsync<ApproverResolutionException>(() => e.Runner.StartAsync(failed, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ApproverResolutionException>(() => e.Runner.StartAsync(failed, "svc-loans", CancellationToken.None));
         Assert.Contains("role:finance", error.Message);
 
         // The caller drops the half-run instance; a new attempt (a new request) runs the whole workflow.
@@ -414,11 +414,11 @@ public class ApprovalRunnerPlanningTests
         var instance = e.NewInstance(policy, requester: "u-req");
         var before = Show.Snapshot(instance);
 
-        var plan = await e.Runner.PlanStageAsync(instance.Definition.StageNode(1).Stage!, instance.Request, instance.Definition, CancellationToken.None);
+        var plan = await e.Runner.PlanStageAsync(instance.Definition.StageNode(1).Stage!, instance.Request, SegregationOfDuties.For(instance), CancellationToken.None);
 
         Assert.Equal([new ApprovalRunner.PlannedAssignee("u-d", "u-b", "u-b")], plan.Approvers);
         Assert.Equal([new ApprovalRunner.PlannedAssignee("u-o", null, null)], plan.Observers);
-        Assert.Equal([new ApprovalRunner.ExcludedUser("u-req", "forbid_self_approval")], plan.Excluded);
+        Assert.Equal([new ApprovalRunner.ExcludedUser("u-req", "forbid_self_approval", "forbid_self_approval")], plan.Excluded);
         Assert.Equal(before, Show.Snapshot(instance));
     }
 }

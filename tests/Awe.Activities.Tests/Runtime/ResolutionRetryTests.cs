@@ -62,7 +62,7 @@ public sealed class ResolutionRetryTests
     public async Task Failed_resolution_after_a_decision_keeps_the_decision_and_retries_with_backoff_until_tasks_appear()
     {
         var (runner, instance, directory, clock) = Setup();
-        await runner.StartAsync(instance, CancellationToken.None);
+        await runner.StartAsync(instance, "svc-loans", CancellationToken.None);
         var clerkTask = Assert.Single(instance.Request.Tasks);
 
         directory.Down = true;
@@ -117,7 +117,7 @@ public sealed class ResolutionRetryTests
         PolicyMapping.Apply(policy, input!, T0);
         var request = new ApprovalRequest { PolicyId = policy.Id, PolicyKey = "role.first", PolicyVersion = 1, ArtifactType = "doc", ArtifactId = "d-2" };
         var created = new ApprovalInstance(request, WorkflowCompiler.Compile(policy, T0));
-        await Assert.ThrowsAsync<ApproverResolutionException>(() => runner.StartAsync(created, CancellationToken.None));
+        await Assert.ThrowsAsync<ApproverResolutionException>(() => runner.StartAsync(created, "svc-loans", CancellationToken.None));
         Assert.Empty(created.NewTasks);
     }
 
@@ -125,7 +125,7 @@ public sealed class ResolutionRetryTests
     public async Task Cancelling_a_request_that_waits_for_resolution_stops_the_retries()
     {
         var (runner, instance, directory, _) = Setup();
-        await runner.StartAsync(instance, CancellationToken.None);
+        await runner.StartAsync(instance, "svc-loans", CancellationToken.None);
         directory.Down = true;
         await runner.DecideAsync(instance, instance.Request.Tasks[0].Id, DecisionAction.Approve, "u-clerk", null, null, CancellationToken.None);
         Assert.NotNull(instance.Request.ResolutionRetryAt);

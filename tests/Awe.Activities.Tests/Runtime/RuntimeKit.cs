@@ -186,10 +186,11 @@ public sealed class Engine
         return new ApprovalInstance(request, WorkflowDefinition.FromJson(definition.ToJson()));
     }
 
-    public async Task<ApprovalInstance> StartAsync(ApprovalPolicy policy, JsonObject? context = null, string? requester = "u-requester")
+    public async Task<ApprovalInstance> StartAsync(ApprovalPolicy policy, JsonObject? context = null, string? requester = "u-requester",
+        string createdBy = "svc-loans")
     {
         var instance = NewInstance(policy, context, requester);
-        await Runner.StartAsync(instance, CancellationToken.None);
+        await Runner.StartAsync(instance, createdBy, CancellationToken.None);
         Journal.AddRange(instance.NewEvents);
         return instance;
     }

@@ -28,7 +28,7 @@ public sealed class HttpRuleTests(KeycloakAppFixture fx) : IClassFixture<Keycloa
         var key = await OneStagePolicyAsync(fx.Admin, "hr", "any-n", 1, HttpRule($"{endpoint.BaseUrl}/resolve"));
         var context = new JsonObject { ["district"] = "d1", ["amount"] = 1200 };
 
-        var reply = await fx.As("svc-caller").PostJson("/v1/awe/requests", new JsonObject
+        var reply = await fx.App.ClientFor(Tokens.ServiceAccount("svc-caller")).PostJson("/v1/awe/requests", new JsonObject
         {
             ["policy_key"] = key, ["artifact_type"] = "test.artifact", ["artifact_id"] = "hr-1", ["context"] = context, ["requester"] = "u-req",
         });

@@ -23,6 +23,19 @@ public static class Tokens
         ["realm_access"] = new JsonObject { ["roles"] = Roles(realmRoles) },
     });
 
+    /// <summary>
+    /// A Keycloak client-credentials token as Keycloak shapes it: the service-account user
+    /// "service-account-{clientId}" as preferred_username, and the client in client_id and azp.
+    /// </summary>
+    public static string ServiceAccount(string clientId, params string[] realmRoles) => Encode(new JsonObject
+    {
+        ["sub"] = $"sa-{clientId}",
+        ["preferred_username"] = $"service-account-{clientId}",
+        ["client_id"] = clientId,
+        ["azp"] = clientId,
+        ["realm_access"] = new JsonObject { ["roles"] = Roles(realmRoles) },
+    });
+
     public static string For(string sub, string preferredUsername, params string[] realmRoles) => Encode(new JsonObject
     {
         ["sub"] = sub,

@@ -217,10 +217,10 @@ public sealed class RequestCreateTests(PostgresAppFixture f) : IClassFixture<Pos
     {
         var key = await Flow.OneStageAsync(f.Admin, "all", null, Flow.Unique("u"));
 
-        var created = await Flow.CreateAsync(App.ClientFor(Tokens.Service("svc-registry")), key, requester: "citizen-42");
+        var created = await Flow.CreateAsync(App.ClientFor(Tokens.ServiceAccount("svc-registry")), key, requester: "citizen-42");
 
         var request = await f.RequestAsync(created.RequestId());
-        Assert.Equal("svc-registry", request.Str("source_service"));
+        Assert.Equal("sa-svc-registry", request.Str("source_service"));
         Assert.Equal("citizen-42", request.Str("requester"));
     }
 

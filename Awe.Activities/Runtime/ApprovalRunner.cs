@@ -252,11 +252,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             return null;
         }
 
-        // A task's assignee is stored in 128 characters: a longer id that would become a task (e.g. from an expression
-        // over the request's context) is a malformed resolution result, refused before this stage changes anything.
-        if (plan.Approvers.Concat(plan.Observers).FirstOrDefault(p => p.Assignee.Length > MaxUserIdLength) is { } tooLong)
-            throw new ApproverResolutionException(
-                $"stage {stage.StageOrder} resolved a user id of {tooLong.Assignee.Length} characters ('{tooLong.Assignee[..16]}…'); user ids have at most {MaxUserIdLength}");
+        // Checked before any task of this stage exists, so a refusal leaves nothing half-opened.
+        var people = plan.Approvers.Count + plan.Observers.Count;
+        if (request.Tasks.Count + people > _settings.MaxTasksPerRequest)
+            throw new UnusableApproversException(
+                $"stage {stage.StageOrder} ('{stage.Name}') would bring the request to {request.Tasks.Count + people} tasks, more than the {_settings.MaxTasksPerRequest} a request may have (awe.limits.max_tasks_per_request)");
 
         var now = Now;
         DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
@@ -396,9 +396,10 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var approverIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var observers = new List<string>();
         var observerSet = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var rule in stage.Rules)
+        for (var position = 0; position < stage.Rules.Count; position++)
         {
-            var users = await resolver.ResolveAsync(rule, input, ct);
+            var rule = stage.Rules[position];
+            var users = await ResolveRuleAsync(stage, position, input, ct);
             foreach (var user in users.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim()))
             {
                 if (rule.Kind == TaskKind.Observer)
@@ -417,6 +418,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                 }
             }
         }
+
+        // Before the delegation lookup, which sends every id to the database in one query.
+        if (approvers.Count + observers.Count > _settings.MaxAssigneesPerStage)
+            throw new UnusableApproversException(
+                $"stage {stage.StageOrder} ('{stage.Name}') resolved {approvers.Count + observers.Count} approvers and observers, more than the {_settings.MaxAssigneesPerStage} a stage may have (awe.limits.max_approvers_per_stage)");
 
         var earlierApprovers = EarlierApprovers(request, stage.StageOrder);
         var excluded = new List<ExcludedUser>();
@@ -448,6 +454,29 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             if (taken.Add(assignee)) plannedObservers.Add(new PlannedAssignee(assignee, from, null));
         }
         return new StagePlan(planned, plannedObservers, excluded);
+    }
+
+    /// <summary>
+    /// One rule's user ids. An answer no task can hold (a value that is not an id, an id longer than a task's
+    /// assignee column) is refused here, naming the stage and the rule, before the stage changes anything.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ResolveRuleAsync(StageSpec stage, int position, ResolutionInput input, CancellationToken ct)
+    {
+        var rule = stage.Rules[position];
+        var where = $"stage {stage.StageOrder} ('{stage.Name}'), rule {position + 1} ({rule.RuleType})";
+        IReadOnlyList<string> users;
+        try
+        {
+            users = await resolver.ResolveAsync(rule, input, ct);
+        }
+        catch (UnusableApproversException e)
+        {
+            throw new UnusableApproversException($"{where}: {e.Message}");
+        }
+        if (users.FirstOrDefault(u => u.Trim().Length > MaxUserIdLength) is { } tooLong)
+            throw new UnusableApproversException(
+                $"{where} resolved a user id of {tooLong.Trim().Length} characters ('{tooLong.Trim()[..16]}…'); user ids have at most {MaxUserIdLength}");
+        return users;
     }
 
     /// <summary>The segregation-of-duties rule that forbids <paramref name="user"/> to approve, or null.</summary>

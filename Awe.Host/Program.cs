@@ -32,7 +32,16 @@ builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
 // ASPNETCORE_HTTP_PORTS as the container image does).
 if (new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey }.All(k => string.IsNullOrEmpty(builder.Configuration[k])))
     builder.WebHost.UseUrls($"http://localhost:{awe.Server.Port}");
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes;
+    // Kestrel answers its own limits with a bodiless status before any middleware runs. Its header and URL limits
+    // are set well above ours so that an oversized token or URL reaches ErrorHandlingMiddleware and is answered in
+    // the error envelope; only something far beyond (4x) still meets Kestrel's bare 431/414.
+    k.Limits.MaxRequestHeadersTotalSize = awe.Server.MaxHeaderBytes * 4;
+    k.Limits.MaxRequestLineSize = Math.Max(k.Limits.MaxRequestLineSize, awe.Server.MaxHeaderBytes * 4);
+    k.Limits.MaxRequestHeaderCount = 1000;
+});
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
@@ -63,7 +72,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DefinitionCache>();
 builder.Services.AddAweApproverResolution();
 builder.Services.AddScoped<IDelegationLookup, DatabaseDelegationLookup>();
-builder.Services.AddSingleton(new RunnerSettings(awe.Resolver.RetryBackoffSeconds));
+builder.Services.AddSingleton(new RunnerSettings(awe.Resolver.RetryBackoffSeconds, awe.Limits.MaxApproversPerStage, awe.Limits.MaxTasksPerRequest));
 builder.Services.AddScoped<ApprovalRunner>();
 builder.Services.AddHostedService<ResolutionRetryWorker>();
 builder.Services.AddScoped<InstanceStore>();
@@ -90,6 +99,16 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
 }));
 
 var app = builder.Build();
+
+// An Activity for every request (propagation only, nothing recorded) so that each one has a W3C trace id, the
+// caller's when it sent a traceparent: error answers and logs quote it (ErrorHandlingMiddleware.TraceId).
+var traceListener = new System.Diagnostics.ActivityListener
+{
+    ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+    Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.PropagationData,
+};
+System.Diagnostics.ActivitySource.AddActivityListener(traceListener);
+app.Lifetime.ApplicationStopped.Register(traceListener.Dispose);
 
 if (awe.Keycloak.DevMode)
     app.Logger.LogWarning("DEV MODE: awe.keycloak.issuer is empty, so bearer tokens are accepted WITHOUT signature verification. Never run like this in production.");

@@ -8,7 +8,15 @@ namespace Awe.Activities.Resolution;
 public sealed record ResolutionInput(JsonNode Context, ApprovalRequest Request);
 
 /// <summary>Resolution could not produce an answer (directory down, malformed rule result). Never a caller mistake.</summary>
-public sealed class ApproverResolutionException(string message, Exception? inner = null) : Exception(message, inner);
+public class ApproverResolutionException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Resolution answered, but with approvers no task can be opened for: a value that is not an id, an id longer than
+/// a task can hold, more people than a configured limit allows. Retrying the same input gives the same answer, so
+/// on creation this is the caller's 422, not a 503; a stage started later waits and retries like any failed
+/// resolution (an operator may raise the limit or cancel the request).
+/// </summary>
+public sealed class UnusableApproversException(string message) : ApproverResolutionException(message);
 
 /// <summary>Turns one approver rule into user ids.</summary>
 public interface IApproverResolver
@@ -44,7 +52,10 @@ public sealed class RuleResolver(IDirectoryResolver directory) : IApproverResolv
             _ => directory.ResolveAsync(rule, input, ct),
         };
 
-    /// <summary>A string result is one user; a list yields its truthy items as strings; anything else nobody.</summary>
+    /// <summary>
+    /// A string or a number (as text) is one user; a list yields its items the same way, skipping falsy ones (null,
+    /// false, 0, ""); a falsy result is nobody. Anything else (an object, true, a list inside the list) is not an id.
+    /// </summary>
     public static IReadOnlyList<string> ResolveExpression(RuleSpec rule, JsonNode context)
     {
         JsonNode? result;
@@ -56,14 +67,23 @@ public sealed class RuleResolver(IDirectoryResolver directory) : IApproverResolv
         {
             throw new ApproverResolutionException($"expression rule failed: {e.Message}", e);
         }
-        return result switch
-        {
-            JsonValue v when v.TryGetValue(out string? s) => string.IsNullOrWhiteSpace(s) ? [] : [s.Trim()],
-            JsonArray a => a.Where(JsonLogicEvaluator.IsTruthy)
-                .Select(x => x is JsonValue xv && xv.TryGetValue(out string? xs) ? xs.Trim() : x!.ToJsonString())
-                .ToList(),
-            _ => [],
-        };
+        if (!JsonLogicEvaluator.IsTruthy(result)) return [];
+        var ids = result is JsonArray a ? a.Where(JsonLogicEvaluator.IsTruthy).Select(x => Id(x, a)) : [Id(result, result!)];
+        return ids.Where(id => id.Length > 0).ToList();
+    }
+
+    private static string Id(JsonNode? value, JsonNode whole) => value switch
+    {
+        JsonValue v when v.TryGetValue(out string? s) => s.Trim(),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => v.ToJsonString(),
+        _ => throw new UnusableApproversException(
+            $"the expression gave {Excerpt(value)}{(ReferenceEquals(value, whole) ? "" : $" inside {Excerpt(whole)}")}; only strings and numbers are user ids"),
+    };
+
+    private static string Excerpt(JsonNode? node)
+    {
+        var text = node?.ToJsonString() ?? "null";
+        return text.Length <= 120 ? text : text[..120] + "…";
     }
 }
 

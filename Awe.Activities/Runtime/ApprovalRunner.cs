@@ -302,11 +302,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             return null;
         }
 
-        // A resolved id that cannot be a user id (longer than a task's 128-character assignee, invisible characters),
-        // e.g. from an expression over the request's context, is a malformed resolution result: refused before this
-        // stage changes anything.
-        if (plan.Unusable.Count > 0)
-            throw new ApproverResolutionException(plan.Unusable[0]);
+        // Checked before any task of this stage exists, so a refusal leaves nothing half-opened.
+        var people = plan.Approvers.Count + plan.Observers.Count;
+        if (request.Tasks.Count + people > _settings.MaxTasksPerRequest)
+            throw new UnusableApproversException(
+                $"stage {stage.StageOrder} ('{stage.Name}') would bring the request to {request.Tasks.Count + people} tasks, more than the {_settings.MaxTasksPerRequest} a request may have (awe.limits.max_tasks_per_request)");
 
         var now = Now;
         DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
@@ -432,9 +432,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     public sealed record PlannedAssignee(string Assignee, string? DelegatedFrom, string? RequiredSlot);
     /// <summary>A person segregation of duties kept off the stage: <see cref="Rule"/> is the policy flag, <see cref="Reason"/> says it in context.</summary>
     public sealed record ExcludedUser(string UserId, string Reason, string Rule, bool Required = false);
-    /// <summary><see cref="Unusable"/> describes resolved ids that cannot be user ids (see <see cref="UserIds.Problem"/>).</summary>
-    public sealed record StagePlan(IReadOnlyList<PlannedAssignee> Approvers, IReadOnlyList<PlannedAssignee> Observers,
-        IReadOnlyList<ExcludedUser> Excluded, IReadOnlyList<string> Unusable);
+    public sealed record StagePlan(IReadOnlyList<PlannedAssignee> Approvers, IReadOnlyList<PlannedAssignee> Observers, IReadOnlyList<ExcludedUser> Excluded);
 
     /// <summary>
     /// Works out who gets a task on a stage: rules are resolved and unioned in order, segregation of duties
@@ -449,20 +447,12 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var approverIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var observers = new List<string>();
         var observerSet = new HashSet<string>(StringComparer.Ordinal);
-        var unusable = new List<string>();
-        foreach (var rule in stage.Rules)
+        for (var position = 0; position < stage.Rules.Count; position++)
         {
-            var users = await resolver.ResolveAsync(rule, input, ct);
-            foreach (var raw in users.Where(u => !string.IsNullOrWhiteSpace(u)))
+            var rule = stage.Rules[position];
+            var users = await ResolveRuleAsync(stage, position, input, ct);
+            foreach (var user in users)
             {
-                // Directories and expressions may spell one person differently; tasks and SoD use one spelling. An id
-                // that has no canonical form is set aside: it fails the stage only if the stage would open tasks.
-                if (UserIds.Problem(raw) is { } problem)
-                {
-                    unusable.Add($"stage {stage.StageOrder} rule {rule.RuleType} resolved the user id '{Printable(raw)}', which {problem}");
-                    continue;
-                }
-                var user = UserIds.Canonical(raw);
                 if (rule.Kind == TaskKind.Observer)
                 {
                     if (observerSet.Add(user)) observers.Add(user);
@@ -479,6 +469,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                 }
             }
         }
+
+        // Before the delegation lookup, which sends every id to the database in one query.
+        if (approvers.Count + observers.Count > _settings.MaxAssigneesPerStage)
+            throw new UnusableApproversException(
+                $"stage {stage.StageOrder} ('{stage.Name}') resolved {approvers.Count + observers.Count} approvers and observers, more than the {_settings.MaxAssigneesPerStage} a stage may have (awe.limits.max_approvers_per_stage)");
 
         var excluded = new List<ExcludedUser>();
 
@@ -512,7 +507,36 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             var (assignee, from) = delegates.TryGetValue(user, out var d) ? (UserIds.Canonical(d), user) : (user, (string?)null);
             if (taken.Add(assignee)) plannedObservers.Add(new PlannedAssignee(assignee, from, null));
         }
-        return new StagePlan(planned, plannedObservers, excluded, unusable);
+        return new StagePlan(planned, plannedObservers, excluded);
+    }
+
+    /// <summary>
+    /// One rule's user ids in canonical form (see <see cref="UserIds"/>): directories and expressions may spell one
+    /// person differently, tasks and segregation of duties use one spelling. An answer no task can hold (a value
+    /// that is not an id, an id too long or with invisible characters) is refused here, naming the stage and the
+    /// rule, before the stage changes anything.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ResolveRuleAsync(StageSpec stage, int position, ResolutionInput input, CancellationToken ct)
+    {
+        var rule = stage.Rules[position];
+        var where = $"stage {stage.StageOrder} ('{stage.Name}'), rule {position + 1} ({rule.RuleType})";
+        IReadOnlyList<string> users;
+        try
+        {
+            users = await resolver.ResolveAsync(rule, input, ct);
+        }
+        catch (UnusableApproversException e)
+        {
+            throw new UnusableApproversException($"{where}: {e.Message}");
+        }
+        var ids = new List<string>(users.Count);
+        foreach (var raw in users.Where(u => !string.IsNullOrWhiteSpace(u)))
+        {
+            if (UserIds.Problem(raw) is { } problem)
+                throw new UnusableApproversException($"{where} resolved the user id '{Printable(raw)}', which {problem}");
+            ids.Add(UserIds.Canonical(raw));
+        }
+        return ids;
     }
 
     /// <summary>An id as text that can be shown in a message: control and invisible characters as \uXXXX, cut to 64.</summary>

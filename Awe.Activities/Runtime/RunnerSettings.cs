@@ -2,7 +2,9 @@ namespace Awe.Activities.Runtime;
 
 /// <summary>Tunables of the runner that come from configuration.</summary>
 /// <param name="ResolutionRetrySeconds">Waits before each retry of a failed stage resolution; the last repeats.</param>
-public sealed record RunnerSettings(IReadOnlyList<int> ResolutionRetrySeconds)
+/// <param name="MaxAssigneesPerStage">Most people one stage may open tasks for (approvers and observers; awe.limits.max_approvers_per_stage).</param>
+/// <param name="MaxTasksPerRequest">Most tasks one request may hold over its life (awe.limits.max_tasks_per_request).</param>
+public sealed record RunnerSettings(IReadOnlyList<int> ResolutionRetrySeconds, int MaxAssigneesPerStage = 5000, int MaxTasksPerRequest = 10000)
 {
     public static readonly RunnerSettings Default = new([10, 30, 60, 300, 900]);
 }

@@ -36,41 +36,85 @@ public static class JsonBody
             throw new AweException(400, ErrorCodes.MalformedBody, "request body is empty; send a JSON object");
         }
         JsonNode? node;
+        List<ValidationProblem> problems;
         try
         {
-            // Duplicate names are refused while parsing: left in, the first read of that object throws (a 500).
-            node = JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            (node, problems) = Decode(buffer.ToArray(), maxDepth: 64);
         }
         catch (JsonException e)
         {
             throw new AweException(400, ErrorCodes.MalformedBody, $"request body is not valid JSON ({e.Message})");
         }
-        // "\u0000" is valid JSON, but PostgreSQL can store it in neither text nor jsonb: refuse it here, with its path,
-        // rather than fail at the database with a 500.
-        var problems = new List<ValidationProblem>();
-        FindNulCharacters(node, "", problems);
         if (problems.Count > 0) throw AweException.Invalid(problems);
         return node;
     }
 
-    private static void FindNulCharacters(JsonNode? node, string path, List<ValidationProblem> problems)
+    /// <summary>
+    /// The one way caller JSON (request bodies, dev-mode token payloads) becomes a tree. Syntax errors and duplicate
+    /// names throw <see cref="JsonException"/>; text that is valid JSON but cannot be used comes back as problems with
+    /// their paths: a lone UTF-16 surrogate ("\udc00") or bytes that are not UTF-8 (System.Text.Json parses them and
+    /// throws on first read, anywhere later), and U+0000 (PostgreSQL stores it in neither text nor jsonb). Every name
+    /// and string is read once here, so a tree with no problems can be read anywhere without throwing.
+    /// </summary>
+    public static (JsonNode? Node, List<ValidationProblem> Problems) Decode(byte[] utf8, int maxDepth)
     {
-        const string message = "must not contain the NUL character (\\u0000)";
+        var problems = new List<ValidationProblem>();
+        JsonNode? node;
+        try
+        {
+            // Duplicate names are refused while parsing: left in, the first read of that object throws (a 500).
+            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate check compares names, and a name that cannot be decoded throws there (no path known).
+            problems.Add(new ValidationProblem("", $"a field name {NotUnicode}"));
+            return (null, problems);
+        }
+        CheckText(node, "", problems);
+        return (node, problems);
+    }
+
+    private const string NotUnicode = "is not valid Unicode text (a lone UTF-16 surrogate such as \\udc00, or bytes that are not UTF-8); send well-formed UTF-8";
+    private const string HasNul = "must not contain the NUL character (\\u0000)";
+
+    private static void CheckText(JsonNode? node, string path, List<ValidationProblem> problems)
+    {
         switch (node)
         {
             case JsonObject o:
-                foreach (var (name, value) in o)
+                List<KeyValuePair<string, JsonNode?>> members;
+                try
+                {
+                    members = o.ToList();
+                }
+                catch (InvalidOperationException)
+                {
+                    problems.Add(new ValidationProblem(path, $"a field name {NotUnicode}"));
+                    return;
+                }
+                foreach (var (name, value) in members)
                 {
                     var child = JsonFieldReader.Join(path, name.Replace("\0", "\\u0000"));
-                    if (name.Contains('\0')) problems.Add(new ValidationProblem(child, $"field name {message}"));
-                    FindNulCharacters(value, child, problems);
+                    if (name.Contains('\0')) problems.Add(new ValidationProblem(child, $"field name {HasNul}"));
+                    CheckText(value, child, problems);
                 }
                 break;
             case JsonArray a:
-                for (var i = 0; i < a.Count; i++) FindNulCharacters(a[i], $"{path}[{i}]", problems);
+                for (var i = 0; i < a.Count; i++) CheckText(a[i], $"{path}[{i}]", problems);
                 break;
-            case JsonValue v when v.TryGetValue(out string? s) && s.Contains('\0'):
-                problems.Add(new ValidationProblem(path, message));
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = v.GetValue<string>();
+                }
+                catch (InvalidOperationException)
+                {
+                    problems.Add(new ValidationProblem(path, NotUnicode));
+                    break;
+                }
+                if (text.Contains('\0')) problems.Add(new ValidationProblem(path, HasNul));
                 break;
         }
     }

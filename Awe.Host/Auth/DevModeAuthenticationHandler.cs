@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
@@ -47,10 +46,13 @@ public sealed class DevModeAuthenticationHandler(IOptionsMonitor<AuthenticationS
         {
             var payload = parts[1].Replace('-', '+').Replace('_', '/');
             payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
-            // Duplicate claims are refused while parsing: left in, the first claim lookup throws (a 500).
-            var json = Encoding.UTF8.GetString(Convert.FromBase64String(payload));
-            if (JsonNode.Parse(json, documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject o) return o;
-            error = "the token's payload is not a JSON object";
+            // The same decoding as request bodies: duplicate claims, lone surrogates and NULs are refused here, not
+            // left to throw at the first claim lookup or database write (a 500).
+            var (node, problems) = Api.JsonBody.Decode(Convert.FromBase64String(payload), maxDepth: 64);
+            if (problems.Count > 0)
+                error = $"the token's claim {(problems[0].Path.Length == 0 ? "" : $"'{problems[0].Path}' ")}{problems[0].Message}";
+            else if (node is JsonObject o) return o;
+            else error = "the token's payload is not a JSON object";
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or ArgumentException)
         {

@@ -15,6 +15,7 @@ public sealed class AweOptions
     [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
+    [ConfigurationKeyName("limits")] public LimitsOptions Limits { get; set; } = new();
 }
 
 public sealed class WebhookOptions
@@ -79,6 +80,15 @@ public sealed class ServerOptions
 {
     [ConfigurationKeyName("port")] public int Port { get; set; } = 8000;
     [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 1024 * 1024;
+    [ConfigurationKeyName("max_header_bytes")] public int MaxHeaderBytes { get; set; } = 32 * 1024;
+}
+
+/// <summary>Bounds on what one request may make the engine do; going past one is a 422 that names the key.</summary>
+public sealed class LimitsOptions
+{
+    [ConfigurationKeyName("max_approvers_per_stage")] public int MaxApproversPerStage { get; set; } = 5000;
+    [ConfigurationKeyName("max_tasks_per_request")] public int MaxTasksPerRequest { get; set; } = 10000;
+    [ConfigurationKeyName("max_context_bytes")] public int MaxContextBytes { get; set; } = 256 * 1024;
 }
 
 public sealed class OutboundOptions

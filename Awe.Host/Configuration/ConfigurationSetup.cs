@@ -78,6 +78,14 @@ public static class ConfigurationSetup
             if (o.Webhook.BackoffSeconds[i] < 0) problems.Add($"awe.webhook.backoff_seconds[{i}] must be ≥ 0 (got {o.Webhook.BackoffSeconds[i]})");
         if (o.Server.Port is < 1 or > 65535) problems.Add($"awe.server.port must be between 1 and 65535 (got {o.Server.Port})");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
+        // Below a few KiB ordinary tokens would not fit; Kestrel's own limit is set above this one (see Program).
+        if (o.Server.MaxHeaderBytes is < 4096 or > 1024 * 1024)
+            problems.Add($"awe.server.max_header_bytes must be between 4096 and 1048576 (got {o.Server.MaxHeaderBytes})");
+        Positive(o.Limits.MaxApproversPerStage, "limits.max_approvers_per_stage");
+        Positive(o.Limits.MaxTasksPerRequest, "limits.max_tasks_per_request");
+        if (o.Limits.MaxTasksPerRequest < o.Limits.MaxApproversPerStage)
+            problems.Add($"awe.limits.max_tasks_per_request ({o.Limits.MaxTasksPerRequest}) must be ≥ awe.limits.max_approvers_per_stage ({o.Limits.MaxApproversPerStage}): a stage at its limit must fit in a request");
+        if (o.Limits.MaxContextBytes < 2) problems.Add($"awe.limits.max_context_bytes must be ≥ 2, the size of {{}} (got {o.Limits.MaxContextBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
         if (o.Keycloak.ClockSkewSeconds is < 0 or > 3600) problems.Add($"awe.keycloak.clock_skew_seconds must be between 0 and 3600 (got {o.Keycloak.ClockSkewSeconds})");

@@ -84,7 +84,10 @@ public sealed class HttpRuleResolver(IHttpClientFactory http, IOptionsMonitor<Aw
         JsonNode? answer;
         try
         {
-            answer = JsonNode.Parse(text);
+            var (node, problems) = Api.JsonBody.Decode(Encoding.UTF8.GetBytes(text), maxDepth: 64);
+            if (problems.Count > 0)
+                throw new ApproverResolutionException($"http rule {url} answered unusable text: {problems[0]}");
+            answer = node;
         }
         catch (JsonException e)
         {

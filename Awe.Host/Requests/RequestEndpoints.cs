@@ -38,7 +38,7 @@ public static class RequestEndpoints
         IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync(ctx.Request);
-        var input = ReadCreate(body, options.Value.Outbound.AllowPrivateNetworks);
+        var input = ReadCreate(body, options.Value);
         var caller = ctx.Caller();
         // Who asks decides who is excluded by forbid_self_approval, so naming someone else is a privilege.
         if (input.Requester is { } named && named != caller.AssigneeId && !caller.MayActForOthers)
@@ -61,11 +61,15 @@ public static class RequestEndpoints
         {
             // A caller may only have its webhooks signed with its own secrets: naming another service's secret
             // would let it make deliveries that the other service trusts.
-            var owner = await db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => s.CallerService).FirstOrDefaultAsync(ct);
-            if (owner is null)
+            var secret = await db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => new { s.CallerService, s.Status }).FirstOrDefaultAsync(ct);
+            if (secret is null)
                 throw AweException.Invalid($"no callback secret '{secretId}' exists; create one with POST /v1/awe/admin/callback-secrets", "callback_secret_id");
-            if (owner != caller.Subject && !caller.IsAdmin)
+            if (secret.CallerService != caller.Subject && !caller.IsAdmin)
                 throw AweException.Invalid($"callback secret '{secretId}' belongs to another caller service; name one of yours ('{caller.Subject}') or leave it out", "callback_secret_id");
+            // A revoked secret was withdrawn on purpose (leaked, retired): naming it is stale configuration that the
+            // caller should hear about now, like an unknown id, not discover later in its deliveries.
+            if (secret.Status == Webhooks.SecretStatus.Revoked)
+                throw AweException.Invalid($"callback secret '{secretId}' is revoked; name the active secret of '{secret.CallerService}' or leave it out", "callback_secret_id");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -173,7 +177,7 @@ public static class RequestEndpoints
 
     // ---- input ----
 
-    private static CreateInput ReadCreate(JsonNode? body, bool allowPrivateNetworks)
+    private static CreateInput ReadCreate(JsonNode? body, Configuration.AweOptions options)
     {
         var problems = new List<ValidationProblem>();
         var r = new JsonFieldReader(problems);
@@ -187,11 +191,13 @@ public static class RequestEndpoints
         var context = new JsonObject();
         if (o["context"] is { } c)
         {
-            if (c is JsonObject co) context = (JsonObject)co.DeepClone();
-            else r.Fail("context", $"must be an object, not {JsonFieldReader.Describe(c)}");
+            if (c is not JsonObject co) r.Fail("context", $"must be an object, not {JsonFieldReader.Describe(c)}");
+            else if (Encoding.UTF8.GetByteCount(co.ToJsonString()) is var size && size > options.Limits.MaxContextBytes)
+                r.Fail("context", $"is {size} bytes of JSON, more than the {options.Limits.MaxContextBytes} a request's context may have (awe.limits.max_context_bytes); pass large data by reference");
+            else context = (JsonObject)co.DeepClone();
         }
         var callbackUrl = r.String(o, "", "callback_url", required: false, maxLength: 2048);
-        if (callbackUrl is not null && Webhooks.OutboundAddressPolicy.CheckUrl(callbackUrl, allowPrivateNetworks) is { } urlProblem)
+        if (callbackUrl is not null && Webhooks.OutboundAddressPolicy.CheckUrl(callbackUrl, options.Outbound.AllowPrivateNetworks) is { } urlProblem)
             r.Fail("callback_url", $"{urlProblem} (got '{callbackUrl}')");
         var secretId = r.String(o, "", "callback_secret_id", required: false, maxLength: 36);
         var requester = r.UserId(o, "", "requester", required: false);
@@ -213,7 +219,12 @@ public static class RequestEndpoints
     {
         var stored = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Key == key, ct);
         if (stored is null) return null;
-        if (stored.CallerService != caller.Subject || stored.RequestHash != hash)
+        // Keys are unique across callers, so another caller's key can be neither replayed (its answer is not ours to
+        // see) nor reused: say which of the two happened.
+        if (stored.CallerService != caller.Subject)
+            throw AweException.Conflict(ErrorCodes.IdempotencyConflict,
+                $"Idempotency-Key '{key}' is already in use by another caller; choose keys unlikely to collide, e.g. prefixed with your service name or a UUID");
+        if (stored.RequestHash != hash)
             throw AweException.Conflict(ErrorCodes.IdempotencyConflict,
                 $"Idempotency-Key '{key}' was already used with a different request body; use a new key for a new request");
         return Results.Content(stored.ResponsePayload.ToJsonString(), "application/json", Encoding.UTF8, stored.StatusCode);

@@ -126,7 +126,8 @@ public static class TaskEndpoints
         reader.RejectUnknown(body, "", ["action", "comment", "attachments_ref"],
             new Dictionary<string, string> { ["decision"] = "did you mean action?" });
         var action = reader.OneOf(body, "", "action", DecisionAction.All, null);
-        if (action is null && !body.ContainsKey("action")) reader.Fail("action", "is required: approve, reject or abstain");
+        // Absent and null alike: OneOf reports only a value it does not know.
+        if (action is null && body["action"] is null) reader.Fail("action", "is required: approve, reject or abstain");
         var comment = reader.String(body, "", "comment", required: false, maxLength: 10_000, minLength: 0);
         var attachments = reader.String(body, "", "attachments_ref", required: false, maxLength: 2048, minLength: 0);
         if (problems.Count > 0) throw AweException.Invalid(problems);

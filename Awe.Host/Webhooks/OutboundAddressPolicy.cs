@@ -14,9 +14,16 @@ public static class OutboundAddressPolicy
     public static string? Refusal(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        // NAT64 (RFC 6052 well-known prefix 64:ff9b::/96): on an IPv6-only network with DNS64 this reaches the
-        // embedded IPv4 address, so 64:ff9b::a9fe:a9fe is the cloud metadata service. Judge the embedded address.
-        if (address.AddressFamily == AddressFamily.InterNetworkV6 && IsNat64(address.GetAddressBytes(), out var embedded)) address = embedded;
+        // IPv6 forms that carry an IPv4 address and reach it through a translator or tunnel (NAT64, SIIT, 6to4,
+        // Teredo): 64:ff9b::a9fe:a9fe is the cloud metadata service on an IPv6-only network. Judge the IPv4 inside.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var bytes = address.GetAddressBytes();
+            // RFC 8215's local-use NAT64 prefix: where the IPv4 address sits depends on the operator's prefix length,
+            // and whatever it reaches is local by definition.
+            if (bytes is [0x00, 0x64, 0xff, 0x9b, 0x00, 0x01, ..]) return "local-use NAT64 (64:ff9b:1::/48)";
+            if (EmbeddedIPv4(bytes) is { } embedded) address = embedded;
+        }
         if (IPAddress.IsLoopback(address)) return "loopback";
         if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return "unspecified";
         if (address.AddressFamily == AddressFamily.InterNetwork)
@@ -41,13 +48,21 @@ public static class OutboundAddressPolicy
         return null;
     }
 
-    private static bool IsNat64(byte[] b, out IPAddress embedded)
+    /// <summary>The IPv4 address an IPv6 address stands for, when it is one of the forms that embed one.</summary>
+    private static IPAddress? EmbeddedIPv4(byte[] b) => b switch
     {
-        embedded = IPAddress.None;
-        if (b is not [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, ..]) return false;
-        embedded = new IPAddress(b.AsSpan(12, 4));
-        return true;
-    }
+        // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052).
+        [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, ..] => new IPAddress(b.AsSpan(12, 4)),
+        // SIIT IPv4-translated ::ffff:0:a.b.c.d (RFC 2765).
+        [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, ..] => new IPAddress(b.AsSpan(12, 4)),
+        // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks); ::1 and :: are judged as they are.
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ..] when b[12] != 0 => new IPAddress(b.AsSpan(12, 4)),
+        // 6to4 2002:a.b.c.d::/48 (RFC 3056).
+        [0x20, 0x02, ..] => new IPAddress(b.AsSpan(2, 4)),
+        // Teredo 2001:0::/32 (RFC 4380): the client's IPv4 address, bit-inverted, in the last four bytes.
+        [0x20, 0x01, 0x00, 0x00, ..] => new IPAddress(b[12..].Select(x => (byte)~x).ToArray()),
+        _ => null,
+    };
 
     /// <summary>A problem with the URL itself (scheme, literal address, localhost), or null when it may be used.</summary>
     public static string? CheckUrl(string url, bool allowPrivate)
@@ -55,8 +70,10 @@ public static class OutboundAddressPolicy
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return "must be an absolute http(s) URL";
         if (allowPrivate) return null;
-        // "localhost." and "127.0.0.1." (fully qualified, trailing dot) name the same hosts as without the dot.
-        var host = uri.Host.TrimEnd('.');
+        // Judged as the HTTP client will connect: IdnHost applies IDNA mapping, so "127。0。0。1", "①②⑦.0.0.1" and
+        // "ｌｏｃａｌｈｏｓｔ" are 127.0.0.1 and localhost here as they are on the wire. "localhost." and "127.0.0.1."
+        // (fully qualified, trailing dot) name the same hosts as without the dot.
+        var host = uri.IdnHost.TrimEnd('.');
         if (uri.IsLoopback || host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             return "points to this machine (loopback), which is refused unless awe.outbound.allow_private_networks is true";
         if (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && Refusal(ip) is { } why)

@@ -16,7 +16,7 @@ public class RuleResolverTests
          "amount": 12, "flag": true, "nested": {"x": "u-x"}, "zero": 0}
         """)!;
 
-    // (logic, expected user ids); a string result is one user, a list its truthy items, anything else nobody.
+    // (logic, expected user ids); a string or number result is one user, a list its truthy items, a falsy result nobody.
     [Theory]
     [InlineData("""{"var":"officer"}""", new[] { "u-off" })]
     [InlineData("""{"var":"padded"}""", new[] { "u-pad" })]
@@ -25,15 +25,29 @@ public class RuleResolverTests
     [InlineData("""{"var":"team"}""", new[] { "u-a", "u-b", "7", "u-c" })]
     [InlineData("""{"if":[{">":[{"var":"amount"},10]},["u-big","u-boss"],"u-small"]}""", new[] { "u-big", "u-boss" })]
     [InlineData("""{"if":[{">":[{"var":"amount"},100]},["u-big","u-boss"],"u-small"]}""", new[] { "u-small" })]
-    [InlineData("""{"var":"amount"}""", new string[0])]
-    [InlineData("""{"var":"flag"}""", new string[0])]
-    [InlineData("""{"var":"nested"}""", new string[0])]
+    [InlineData("""{"var":"amount"}""", new[] { "12" })]
+    [InlineData("""{"var":"zero"}""", new string[0])]
     [InlineData("""{"var":"missing"}""", new string[0])]
     [InlineData("[]", new string[0])]
     public void Expression_results_become_user_ids(string logic, string[] expected)
     {
         var rule = new RuleSpec("r-1", "expression", new JsonObject { ["logic"] = JsonNode.Parse(logic) }, TaskKind.Approver, false);
         Assert.Equal(expected, RuleResolver.ResolveExpression(rule, Context));
+    }
+
+    // Before: an object or a list inside the list became an "id" such as '["a","b"]' (an assignee nobody is).
+    [Theory]
+    [InlineData("""{"var":"nested"}""", "{\"x\":\"u-x\"}")]
+    [InlineData("""{"var":"flag"}""", "true")]
+    [InlineData("""[["u-a","u-b"]]""", "[\"u-a\",\"u-b\"]")]
+    [InlineData("""["u-a",{"var":"nested"}]""", "{\"x\":\"u-x\"}")]
+    [InlineData("""["u-a",true]""", "true")]
+    public void A_value_that_is_not_a_string_or_number_is_not_an_id(string logic, string value)
+    {
+        var rule = new RuleSpec("r-1", "expression", new JsonObject { ["logic"] = JsonNode.Parse(logic) }, TaskKind.Approver, false);
+        var error = Assert.Throws<UnusableApproversException>(() => RuleResolver.ResolveExpression(rule, Context));
+        Assert.Contains(value, error.Message);
+        Assert.Contains("only strings and numbers are user ids", error.Message);
     }
 
     [Theory]

@@ -132,6 +132,9 @@ public sealed class IdempotencyTests(PostgresAppFixture f) : IClassFixture<Postg
         var reply = await f.App.ClientFor(Tokens.Service("svc-two")).PostJson("/v1/awe/requests", body, Key(idem));
 
         reply.ExpectError(HttpStatusCode.Conflict, "AWE-009");
+        // The body is the same: the message must say what happened (before: "with a different request body").
+        Assert.Contains("in use by another caller", reply.ErrorMessage());
+        Assert.DoesNotContain("different request body", reply.ErrorMessage());
         Assert.Equal(1, await RequestRows(body.Str("artifact_id")));
     }
 

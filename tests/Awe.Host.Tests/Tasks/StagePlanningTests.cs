@@ -298,14 +298,38 @@ public sealed class StagePlanningTests(PostgresAppFixture f) : IClassFixture<Pos
     }
 
     [Fact]
-    public async Task An_expression_yielding_an_overlong_user_id_is_refused_as_a_resolution_failure_not_a_500()
+    public async Task An_expression_yielding_an_overlong_user_id_is_a_422_naming_the_rule_not_a_503()
     {
-        var key = await Flow.PolicyAsync(f.Admin, Stage(1, "all", null, Expression("""{"var": "approvers"}""")));
+        // Before: 503 AWE-011 "retry when the directory is reachable", for an answer no retry can change.
+        var key = await Flow.PolicyAsync(f.Admin, Stage(1, "all", null, User(Flow.Unique("lit")), Expression("""{"var": "approvers"}""")));
 
         var reply = await f.Admin.PostJson("/v1/awe/requests", Flow.RequestBody(key, Flow.Users(Flow.Unique("ok"), new string('x', 129))));
 
-        reply.ExpectError(HttpStatusCode.ServiceUnavailable, "AWE-011");
+        reply.ExpectError(HttpStatusCode.UnprocessableEntity, "AWE-012");
         Assert.Contains("at most 128", reply.ErrorMessage());
+        Assert.Contains("stage 1 ('Stage 1'), rule 2 (expression)", reply.ErrorMessage());
+        Assert.DoesNotContain("retry", reply.ErrorMessage());
+        Assert.Equal(0, await f.CountAsync("SELECT count(*) FROM approval_request WHERE policy_key = @k", ("k", key)));
+    }
+
+    [Theory]
+    [InlineData("""{"approvers": [["{u1}", "{u2}"]]}""", "[\"{u1}\",\"{u2}\"]")]
+    [InlineData("""{"approvers": ["{u1}", {"id": "{u2}"}]}""", "{\"id\":\"{u2}\"}")]
+    [InlineData("""{"approvers": {"id": "{u2}"}}""", "{\"id\":\"{u2}\"}")]
+    [InlineData("""{"approvers": true}""", "true")]
+    public async Task An_expression_yielding_a_list_or_object_as_an_id_is_a_422_naming_the_rule_and_the_value(string context, string value)
+    {
+        // Before: the list became the assignee '["u1","u2"]', a task nobody could ever decide.
+        var (u1, u2) = (Flow.Unique("u1"), Flow.Unique("u2"));
+        string Fill(string s) => s.Replace("{u1}", u1).Replace("{u2}", u2);
+        var key = await Flow.PolicyAsync(f.Admin, Stage(1, "all", null, Expression("""{"var": "approvers"}""")));
+
+        var reply = await f.Admin.PostJson("/v1/awe/requests", Flow.RequestBody(key, Flow.J(Fill(context)).AsObject()));
+
+        reply.ExpectError(HttpStatusCode.UnprocessableEntity, "AWE-012");
+        Assert.Contains("stage 1 ('Stage 1'), rule 1 (expression)", reply.ErrorMessage());
+        Assert.Contains(Fill(value), reply.ErrorMessage());
+        Assert.Contains("only strings and numbers are user ids", reply.ErrorMessage());
         Assert.Equal(0, await f.CountAsync("SELECT count(*) FROM approval_request WHERE policy_key = @k", ("k", key)));
     }
 

@@ -38,6 +38,17 @@ public sealed class OutboundAddressPolicyTests
     [InlineData("64:ff9b::a9fe:a9fe", "link-local (cloud metadata)")]
     [InlineData("64:ff9b::10.1.2.3", "private")]
     [InlineData("64:ff9b::127.0.0.1", "loopback")]
+    // Other IPv6 forms that carry an IPv4 address: SIIT IPv4-translated, 6to4, IPv4-compatible, Teredo (client
+    // address bit-inverted); the local-use NAT64 prefix is refused whole.
+    [InlineData("::ffff:0:7f00:1", "loopback")]
+    [InlineData("::ffff:0:a9fe:a9fe", "link-local (cloud metadata)")]
+    [InlineData("2002:7f00:1::", "loopback")]
+    [InlineData("2002:a9fe:a9fe::1", "link-local (cloud metadata)")]
+    [InlineData("::127.0.0.1", "loopback")]
+    [InlineData("::10.0.0.1", "private")]
+    [InlineData("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback")]
+    [InlineData("64:ff9b:1::7f00:1", "local-use NAT64 (64:ff9b:1::/48)")]
+    [InlineData("64:ff9b:1::808:808", "local-use NAT64 (64:ff9b:1::/48)")]
     public void Refused_addresses(string address, string reason)
     {
         Assert.Equal(reason, OutboundAddressPolicy.Refusal(IPAddress.Parse(address)));
@@ -58,6 +69,8 @@ public sealed class OutboundAddressPolicyTests
     [InlineData("2001:4860:4860::8888")]
     [InlineData("::ffff:8.8.8.8")]
     [InlineData("64:ff9b::808:808")] // NAT64 of a public address
+    [InlineData("2002:808:808::1")] // 6to4 of a public address
+    [InlineData("::ffff:0:808:808")]
     public void Public_addresses_are_allowed(string address)
     {
         Assert.Null(OutboundAddressPolicy.Refusal(IPAddress.Parse(address)));
@@ -78,6 +91,17 @@ public sealed class OutboundAddressPolicyTests
     [InlineData("http://127.0.0.1:9/hook", "loopback")]
     [InlineData("http://2130706433/hook", "loopback")] // 127.0.0.1 written as one number
     [InlineData("http://[::1]:8080/hook", "loopback")]
+    // Unicode dots and digits: IDNA maps them to ASCII, and the HTTP client connects to the mapped host.
+    [InlineData("http://127。0。0。1/hook", "loopback")]
+    [InlineData("http://127．0．0．1/hook", "loopback")]
+    [InlineData("http://①②⑦.0.0.1/hook", "loopback")]
+    [InlineData("http://１２７.0.0.1/hook", "loopback")]
+    [InlineData("http://１６９.２５４.１６９.２５４/latest/meta-data/", "link-local")]
+    [InlineData("http://ｌｏｃａｌｈｏｓｔ/hook", "loopback")]
+    [InlineData("http://localhost。/hook", "loopback")]
+    [InlineData("http://[::ffff:0:7f00:1]/hook", "loopback")]
+    [InlineData("http://[2002:7f00:1::]/hook", "loopback")]
+    [InlineData("http://[64:ff9b:1::7f00:1]/hook", "NAT64")]
     [InlineData("http://10.1.2.3/hook", "private")]
     [InlineData("https://192.168.0.10/hook", "private")]
     [InlineData("http://169.254.169.254/latest/meta-data/", "link-local")]

@@ -196,6 +196,26 @@ public sealed class WebhookSignatureTests(WebhookFixture fx) : IClassFixture<Web
     }
 
     [Fact]
+    public async Task A_revoked_callback_secret_id_is_refused_at_creation()
+    {
+        var registry = NewService("revoked");
+        var (secretId, _) = await IssueSecretAsync(fx.Admin, registry);
+        (await fx.Admin.PostJson($"/v1/awe/admin/callback-secrets/{secretId}/revoke")).Expect(HttpStatusCode.OK);
+        var key = await PolicyAsync(fx.Admin, "revoked");
+
+        var reply = await fx.App.ClientFor(Tokens.Service(registry)).PostJson("/v1/awe/requests", new JsonObject
+        {
+            ["policy_key"] = key, ["artifact_type"] = "test.artifact", ["artifact_id"] = "revoked-1", ["callback_url"] = "https://example.org/hook",
+            ["callback_secret_id"] = secretId,
+        });
+
+        var errors = EnvelopeAssert.Error(reply, HttpStatusCode.UnprocessableEntity, "AWE-012");
+        Assert.Equal("callback_secret_id", (string?)errors[0]!["path"]);
+        Assert.Contains("revoked", (string?)errors[0]!["message"]);
+        Assert.Empty((await fx.Admin.GetJson("/v1/awe/requests?artifact_id=revoked-1")).Expect(HttpStatusCode.OK).Json.AsArray());
+    }
+
+    [Fact]
     public async Task The_raw_secret_is_never_stored_listed_or_audited()
     {
         var service = NewService("storage");

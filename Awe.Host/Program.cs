@@ -7,6 +7,7 @@ using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Delegations;
 using Awe.Host.Identity;
+using Awe.Host.Operations;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
 using Awe.Host.Requests;
@@ -36,6 +37,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.M
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
+builder.Services.AddAweDatabaseStartup(dbKind);
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -96,18 +98,14 @@ if (awe.Keycloak.DevMode)
 else
     app.Logger.LogInformation("Bearer tokens are verified against issuer {Issuer}", awe.Keycloak.Issuer);
 
-using (var scope = app.Services.CreateScope())
-{
-    var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-    await DatabaseSetup.InitializeAsync(db, dbKind, CancellationToken.None);
-    app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
-}
+app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
 
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteEmptyStatusAsync);
 app.UseAuthentication();
 
 var api = app.MapGroup("/v1/awe");
+api.MapAweHealth();
 StatusEndpoints.Map(api);
 PolicyEndpoints.Map(api);
 RequestEndpoints.Map(api);

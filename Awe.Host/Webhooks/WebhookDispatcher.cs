@@ -15,7 +15,7 @@ namespace Awe.Host.Webhooks;
 /// when they expire, and another replica picks the deliveries up.
 /// </summary>
 public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
-    TimeProvider clock, ILogger<WebhookDispatcher> log) : Hosting.PeriodicWorker(clock, log)
+    TimeProvider clock, ILogger<WebhookDispatcher> log, Operations.DatabaseReadiness readiness) : Hosting.PeriodicWorker(clock, log, readiness)
 {
     public const string HttpClientName = "awe-webhooks";
     private const int MaxResponseBytes = 4096;

@@ -33,8 +33,10 @@ public sealed class HostProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <param name="readyPath">The URL that must answer 200 before the host counts as started: readiness by default;
+    /// /v1/awe/health/live for a host that is expected to wait for its database.</param>
     public static async Task<HostProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
-        int startSeconds = 60)
+        int startSeconds = 60, string readyPath = "/v1/awe/health/ready")
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Awe.Host.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found; the test project must reference Awe.Host");
@@ -72,7 +74,7 @@ public sealed class HostProcess : IAsyncDisposable
                 throw new InvalidOperationException($"host process exited with code {process.ExitCode} during start-up:\n{host.Output}");
             try
             {
-                using var response = await probe.GetAsync("/v1/awe/health");
+                using var response = await probe.GetAsync(readyPath);
                 if (response.StatusCode == HttpStatusCode.OK) return host;
             }
             catch (HttpRequestException) { }
@@ -80,7 +82,7 @@ public sealed class HostProcess : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 await host.DisposeAsync();
-                throw new TimeoutException($"host process did not answer /v1/awe/health within {startSeconds} s:\n{host.Output}");
+                throw new TimeoutException($"host process did not answer {readyPath} within {startSeconds} s:\n{host.Output}");
             }
             await Task.Delay(200);
         }

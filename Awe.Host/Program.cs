@@ -15,7 +15,6 @@ using Awe.Host.Status;
 using Awe.Host.Tasks;
 using Awe.Host.Webhooks;
 using Microsoft.AspNetCore.DataProtection;
-using Prometheus;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
@@ -29,10 +28,7 @@ if (problems.Count > 0)
     throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
 builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
 
-// Bind awe.server.port on localhost unless the deployment chose addresses itself (--urls, ASPNETCORE_URLS,
-// ASPNETCORE_HTTP_PORTS as the container image does).
-if (new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey }.All(k => string.IsNullOrEmpty(builder.Configuration[k])))
-    builder.WebHost.UseUrls($"http://localhost:{awe.Server.Port}");
+builder.AddAweHosting(awe);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes);
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
@@ -100,6 +96,7 @@ else
 
 app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
 
+app.UseAweForwardedHeaders();
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteEmptyStatusAsync);
 app.UseAuthentication();
@@ -116,8 +113,8 @@ DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
-// Prometheus text format: AweMetrics plus the runtime, ASP.NET Core and HttpClient meters.
-app.MapMetrics("/v1/awe/metrics");
+// Prometheus text format: AweMetrics, the webhook backlog, and the runtime, ASP.NET Core and HttpClient meters.
+app.MapAweMetrics(awe);
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
 

@@ -15,6 +15,7 @@ public sealed class AweOptions
     [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
+    [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
 }
 
 public sealed class WebhookOptions
@@ -79,6 +80,16 @@ public sealed class ServerOptions
 {
     [ConfigurationKeyName("port")] public int Port { get; set; } = 8000;
     [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>Port of /metrics, apart from the API so that the gateway never routes it; 0 = on the API port.</summary>
+    [ConfigurationKeyName("management_port")] public int ManagementPort { get; set; } = 9090;
+    /// <summary>Networks (CIDR) of proxies whose X-Forwarded-Proto / -Host / -For are believed.</summary>
+    [ConfigurationKeyName("trusted_proxies")] public List<string> TrustedProxies { get; set; } = [];
+}
+
+public sealed class LoggingOptions
+{
+    /// <summary>"text" (one line per event, for people) or "json" (one JSON object per line, for log collectors).</summary>
+    [ConfigurationKeyName("format")] public string Format { get; set; } = "text";
 }
 
 public sealed class OutboundOptions

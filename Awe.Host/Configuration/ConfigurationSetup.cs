@@ -77,6 +77,12 @@ public static class ConfigurationSetup
         for (var i = 0; i < o.Webhook.BackoffSeconds.Count; i++)
             if (o.Webhook.BackoffSeconds[i] < 0) problems.Add($"awe.webhook.backoff_seconds[{i}] must be ≥ 0 (got {o.Webhook.BackoffSeconds[i]})");
         if (o.Server.Port is < 1 or > 65535) problems.Add($"awe.server.port must be between 1 and 65535 (got {o.Server.Port})");
+        if (o.Server.ManagementPort is < 0 or > 65535) problems.Add($"awe.server.management_port must be between 0 and 65535, 0 meaning on the API port (got {o.Server.ManagementPort})");
+        else if (o.Server.ManagementPort == o.Server.Port) problems.Add($"awe.server.management_port must differ from awe.server.port ({o.Server.Port}), or be 0 to serve /metrics on the API port");
+        for (var i = 0; i < o.Server.TrustedProxies.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(o.Server.TrustedProxies[i], out _))
+                problems.Add($"awe.server.trusted_proxies[{i}] must be a network in CIDR notation such as 10.0.0.0/8 (got '{o.Server.TrustedProxies[i]}')");
+        if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");

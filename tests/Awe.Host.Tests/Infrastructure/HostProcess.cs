@@ -17,13 +17,17 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private bool _disposed;
 
-    private HostProcess(Process process, string baseUrl)
+    private HostProcess(Process process, string baseUrl, string managementUrl)
     {
         _process = process;
         BaseUrl = baseUrl;
+        ManagementUrl = managementUrl;
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>The management port (GET /metrics).</summary>
+    public string ManagementUrl { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
@@ -56,11 +60,13 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_URLS"] = baseUrl;
         info.Environment["ConnectionStrings__Awe"] = connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var managementPort = FreePort();
+        info.Environment["AWE__SERVER__MANAGEMENT_PORT"] = managementPort.ToString();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             info.Environment[key.Replace(":", "__").ToUpperInvariant()] = value;
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var host = new HostProcess(process, baseUrl);
+        var host = new HostProcess(process, baseUrl, $"http://127.0.0.1:{managementPort}");
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();

@@ -100,3 +100,30 @@ public sealed class DatabaseStartupTests : IAsyncLifetime
         (await host.ClientFor(Tokens.Admin).GetJson("/v1/awe/policies")).Expect(HttpStatusCode.OK);
     }
 }
+
+/// <summary>awe.logging.format: json gives one JSON object per line, for log collectors.</summary>
+public sealed class JsonLoggingTests
+{
+    [Fact]
+    public async Task Json_logs_are_one_object_per_line()
+    {
+        await using var gate = new TcpGate("127.0.0.1", 1); // never opened: the database stays down
+        var connection = $"Host=127.0.0.1;Port={gate.Port};Username=postgres;Database=nowhere;Timeout=5";
+        await using var host = await HostProcess.StartAsync(connection, new Dictionary<string, string?> { ["awe:logging:format"] = "json" },
+            readyPath: "/v1/awe/health/live");
+
+        await Wait.UntilAsync(() => Task.FromResult(host.Output), o => o.Contains("Database not usable yet (attempt 2)"),
+            "the second start-up attempt logged", describe: o => o);
+        var lines = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            var entry = System.Text.Json.Nodes.JsonNode.Parse(line)!; // throws on anything but one JSON object per line
+            Assert.NotNull(entry["Timestamp"]);
+            Assert.NotNull(entry["Message"]);
+        }
+        var warning = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).First(e => ((string)e["Message"]!).Contains("attempt 2"));
+        Assert.Equal("Warning", (string)warning["LogLevel"]!);
+        Assert.Equal("Awe.Host.Operations.DatabaseStartup", (string)warning["Category"]!);
+    }
+}

@@ -68,6 +68,7 @@ builder.Services.AddScoped<InstanceStore>();
 builder.Services.AddScoped<AuditLog>();
 builder.Services.AddScoped<CallbackSecrets>();
 builder.Services.AddDataProtection().SetApplicationName("awe").PersistKeysToDbContext<AweDbContext>();
+builder.Services.AddAweKeyRingEncryption(awe);
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
     {

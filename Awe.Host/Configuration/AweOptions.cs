@@ -16,6 +16,13 @@ public sealed class AweOptions
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
     [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
+    [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
+}
+
+public sealed class DataProtectionSettings
+{
+    /// <summary>Base64 of 32 random bytes that encrypt the key ring at rest; empty = stored unencrypted.</summary>
+    [ConfigurationKeyName("master_key")] public string MasterKey { get; set; } = "";
 }
 
 public sealed class WebhookOptions

@@ -7,6 +7,7 @@ using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Delegations;
 using Awe.Host.Identity;
+using Awe.Host.Operations;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
 using Awe.Host.Requests;
@@ -14,7 +15,6 @@ using Awe.Host.Status;
 using Awe.Host.Tasks;
 using Awe.Host.Webhooks;
 using Microsoft.AspNetCore.DataProtection;
-using Prometheus;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
@@ -28,10 +28,7 @@ if (problems.Count > 0)
     throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
 builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
 
-// Bind awe.server.port on localhost unless the deployment chose addresses itself (--urls, ASPNETCORE_URLS,
-// ASPNETCORE_HTTP_PORTS as the container image does).
-if (new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey }.All(k => string.IsNullOrEmpty(builder.Configuration[k])))
-    builder.WebHost.UseUrls($"http://localhost:{awe.Server.Port}");
+builder.AddAweHosting(awe);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Limits.MaxRequestBodySize = awe.Server.MaxBodyBytes;
@@ -45,6 +42,7 @@ builder.WebHost.ConfigureKestrel(k =>
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
+builder.Services.AddAweDatabaseStartup(dbKind);
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -79,6 +77,7 @@ builder.Services.AddScoped<InstanceStore>();
 builder.Services.AddScoped<AuditLog>();
 builder.Services.AddScoped<CallbackSecrets>();
 builder.Services.AddDataProtection().SetApplicationName("awe").PersistKeysToDbContext<AweDbContext>();
+builder.Services.AddAweKeyRingEncryption(awe);
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
     {
@@ -115,18 +114,15 @@ if (awe.Keycloak.DevMode)
 else
     app.Logger.LogInformation("Bearer tokens are verified against issuer {Issuer}", awe.Keycloak.Issuer);
 
-using (var scope = app.Services.CreateScope())
-{
-    var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-    await DatabaseSetup.InitializeAsync(db, dbKind, CancellationToken.None);
-    app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
-}
+app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
 
+app.UseAweForwardedHeaders();
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteEmptyStatusAsync);
 app.UseAuthentication();
 
 var api = app.MapGroup("/v1/awe");
+api.MapAweHealth();
 StatusEndpoints.Map(api);
 PolicyEndpoints.Map(api);
 RequestEndpoints.Map(api);
@@ -137,8 +133,8 @@ DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
-// Prometheus text format: AweMetrics plus the runtime, ASP.NET Core and HttpClient meters.
-app.MapMetrics("/v1/awe/metrics");
+// Prometheus text format: AweMetrics, the webhook backlog, and the runtime, ASP.NET Core and HttpClient meters.
+app.MapAweMetrics(awe);
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
 

@@ -16,6 +16,14 @@ public sealed class AweOptions
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
     [ConfigurationKeyName("limits")] public LimitsOptions Limits { get; set; } = new();
+    [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
+    [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
+}
+
+public sealed class DataProtectionSettings
+{
+    /// <summary>Base64 of 32 random bytes that encrypt the key ring at rest; empty = stored unencrypted.</summary>
+    [ConfigurationKeyName("master_key")] public string MasterKey { get; set; } = "";
 }
 
 public sealed class WebhookOptions
@@ -81,6 +89,10 @@ public sealed class ServerOptions
     [ConfigurationKeyName("port")] public int Port { get; set; } = 8000;
     [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 1024 * 1024;
     [ConfigurationKeyName("max_header_bytes")] public int MaxHeaderBytes { get; set; } = 32 * 1024;
+    /// <summary>Port of /metrics, apart from the API so that the gateway never routes it; 0 = on the API port.</summary>
+    [ConfigurationKeyName("management_port")] public int ManagementPort { get; set; } = 9090;
+    /// <summary>Networks (CIDR) of proxies whose X-Forwarded-Proto / -Host / -For are believed.</summary>
+    [ConfigurationKeyName("trusted_proxies")] public List<string> TrustedProxies { get; set; } = [];
 }
 
 /// <summary>Bounds on what one request may make the engine do; going past one is a 422 that names the key.</summary>
@@ -89,6 +101,12 @@ public sealed class LimitsOptions
     [ConfigurationKeyName("max_approvers_per_stage")] public int MaxApproversPerStage { get; set; } = 5000;
     [ConfigurationKeyName("max_tasks_per_request")] public int MaxTasksPerRequest { get; set; } = 10000;
     [ConfigurationKeyName("max_context_bytes")] public int MaxContextBytes { get; set; } = 256 * 1024;
+}
+
+public sealed class LoggingOptions
+{
+    /// <summary>"text" (one line per event, for people) or "json" (one JSON object per line, for log collectors).</summary>
+    [ConfigurationKeyName("format")] public string Format { get; set; } = "text";
 }
 
 public sealed class OutboundOptions

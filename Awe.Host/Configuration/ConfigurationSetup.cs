@@ -77,6 +77,13 @@ public static class ConfigurationSetup
         for (var i = 0; i < o.Webhook.BackoffSeconds.Count; i++)
             if (o.Webhook.BackoffSeconds[i] < 0) problems.Add($"awe.webhook.backoff_seconds[{i}] must be ≥ 0 (got {o.Webhook.BackoffSeconds[i]})");
         if (o.Server.Port is < 1 or > 65535) problems.Add($"awe.server.port must be between 1 and 65535 (got {o.Server.Port})");
+        if (o.Server.ManagementPort is < 0 or > 65535) problems.Add($"awe.server.management_port must be between 0 and 65535, 0 meaning on the API port (got {o.Server.ManagementPort})");
+        else if (o.Server.ManagementPort == o.Server.Port) problems.Add($"awe.server.management_port must differ from awe.server.port ({o.Server.Port}), or be 0 to serve /metrics on the API port");
+        for (var i = 0; i < o.Server.TrustedProxies.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(o.Server.TrustedProxies[i], out _))
+                problems.Add($"awe.server.trusted_proxies[{i}] must be a network in CIDR notation such as 10.0.0.0/8 (got '{o.Server.TrustedProxies[i]}')");
+        if (Operations.MasterKeyEncryption.Problem(o.DataProtection.MasterKey) is { } masterKeyProblem) problems.Add(masterKeyProblem);
+        if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         // Below a few KiB ordinary tokens would not fit; Kestrel's own limit is set above this one (see Program).
         if (o.Server.MaxHeaderBytes is < 4096 or > 1024 * 1024)

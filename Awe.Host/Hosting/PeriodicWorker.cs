@@ -2,9 +2,10 @@ namespace Awe.Host.Hosting;
 
 /// <summary>
 /// A background loop that runs <see cref="TickAsync"/>, waits <see cref="Interval"/>, and repeats until the host
-/// stops. A failed tick is logged and the loop goes on: the next tick retries whatever was left.
+/// stops. A failed tick is logged and the loop goes on: the next tick retries whatever was left. Given the database
+/// readiness, the first tick waits until the database has been reached and migrated at start-up.
 /// </summary>
-public abstract class PeriodicWorker(TimeProvider clock, ILogger log) : BackgroundService
+public abstract class PeriodicWorker(TimeProvider clock, ILogger log, Operations.DatabaseReadiness? readiness = null) : BackgroundService
 {
     protected TimeProvider Clock { get; } = clock;
 
@@ -14,6 +15,11 @@ public abstract class PeriodicWorker(TimeProvider clock, ILogger log) : Backgrou
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (readiness is not null)
+        {
+            try { await readiness.WaitAsync(stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

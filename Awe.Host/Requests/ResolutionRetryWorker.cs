@@ -13,7 +13,7 @@ namespace Awe.Host.Requests;
 /// every replica; the request lock makes one replica do each retry, and the due time is re-read under the lock.
 /// </summary>
 public sealed class ResolutionRetryWorker(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimeProvider clock,
-    ILogger<ResolutionRetryWorker> log) : Hosting.PeriodicWorker(clock, log)
+    ILogger<ResolutionRetryWorker> log, Operations.DatabaseReadiness readiness) : Hosting.PeriodicWorker(clock, log, readiness)
 {
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Resolver.RetryPollSeconds);
 

@@ -1,8 +1,6 @@
 using System.Reflection;
 using Awe.Host.Api;
 using Awe.Host.Configuration;
-using Awe.Host.Persistence;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Awe.Host.Status;
@@ -11,20 +9,6 @@ public static class StatusEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/health", async (HttpContext ctx, AweDbContext db, CancellationToken ct) =>
-            {
-                try
-                {
-                    await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw new AweException(503, ErrorCodes.DatabaseDown, $"database check failed: {e.GetType().Name}");
-                }
-                return Envelope.Ok(ctx, new { status = "UP" });
-            })
-            .WithTags("System").WithSummary("Liveness and database reachability (no token needed)");
-
         api.MapGet("/version", (HttpContext ctx) =>
             {
                 var assembly = typeof(StatusEndpoints).Assembly;

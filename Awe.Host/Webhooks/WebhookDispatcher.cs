@@ -15,7 +15,7 @@ namespace Awe.Host.Webhooks;
 /// when they expire, and another replica picks the deliveries up.
 /// </summary>
 public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
-    TimeProvider clock, ILogger<WebhookDispatcher> log) : Hosting.PeriodicWorker(clock, log)
+    TimeProvider clock, ILogger<WebhookDispatcher> log, Operations.DatabaseReadiness readiness) : Hosting.PeriodicWorker(clock, log, readiness)
 {
     public const string HttpClientName = "awe-webhooks";
     private const int MaxResponseBytes = 4096;
@@ -90,6 +90,10 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                 .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
         Observability.AweMetrics.WebhookAttempts.WithLabels(error is null ? "delivered" : delivery.Status == DeliveryStatus.Exhausted ? "exhausted" : "retry").Inc();
         if (saved == 0) log.LogWarning("Delivery {Id}: lease lost before the attempt was recorded; another replica will retry", id);
+        else if (delivery.Status == DeliveryStatus.Exhausted)
+            // An operator has to act (fix the caller, then POST /v1/awe/admin/deliveries/{id}/retry): a warning with every id needed.
+            log.LogWarning("Delivery {DeliveryId} exhausted after {Attempt} attempts: request {RequestId}, event {EventId} ({EventType}), url {Url}, last error: {Error}",
+                id, delivery.Attempt, delivery.RequestId, delivery.EventId, delivery.EventType, delivery.Url, error);
         else if (error is not null) log.LogInformation("Delivery {Id} attempt {Attempt} failed: {Error}", id, delivery.Attempt, error);
     }
 

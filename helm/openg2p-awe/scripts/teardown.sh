@@ -14,10 +14,14 @@
 #   7. delete the PVs those claims left Released
 #   8. only with --delete-kc-clients: delete the two Keycloak clients
 #      (kcadm.sh inside the commons-keycloak pod)
-# Every step tolerates "already gone", so the script can be run again.
+# Every step tolerates "already gone", so the script can be run again. It
+# ends with a summary of what it did and what it skipped.
+#
+# One AWE release per namespace: the client Secrets have fixed names. A
+# client Secret labelled with another release is never deleted.
 #
 # Needs: bash 4+, kubectl (admin rights on the namespace, and on PVs for
-# step 7), helm. No jq.
+# step 7), helm, jq.
 set -euo pipefail
 
 RELEASE=awe
@@ -66,13 +70,18 @@ EOF
 }
 
 die() { echo "ERROR: $*" >&2; exit 1; }
-step() { echo; echo "==> [$1/8] $2"; }
+STEP=""
+DONE=()      # what was done (or, in a dry run, would be), per step
+SKIPPED=()   # what was left alone, with the reason
+step() { STEP="$1"; echo; echo "==> [$1/8] $2"; }
 note() { echo "    $*"; }
+skipped() { note "$*"; SKIPPED+=("[$STEP] $*"); }
 
 # Prints a command, then runs it unless --dry-run. A failing cleanup command
 # is reported and the teardown goes on: the goal is to remove what is left.
 run() {
     echo "    + $(printf '%q ' "$@")"
+    DONE+=("[$STEP] $*")
     [[ "$DRY_RUN" == true ]] && return 0
     "$@" || note "(exit code $?; continuing)"
 }
@@ -86,6 +95,7 @@ run_with_stdin() {
     local line
     while IFS= read -r line; do echo "      $line"; done <<<"$input"
     echo "      SCRIPT"
+    DONE+=("[$STEP] $*")
     [[ "$DRY_RUN" == true ]] && return 0
     "$@" <<<"$input" || note "(exit code $?; continuing)"
 }
@@ -121,12 +131,13 @@ parse_args() {
 
 check_tools() {
     local tool missing=()
-    for tool in kubectl helm; do
+    ((BASH_VERSINFO[0] >= 4)) || missing+=("bash 4+ (this is $BASH_VERSION)")
+    for tool in kubectl helm jq; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
     # A dry run still shows the plan; a real run cannot do without them.
-    [[ "$DRY_RUN" == true ]] || die "missing: ${missing[*]}"
+    [[ "$DRY_RUN" == true ]] || die "missing prerequisites: ${missing[*]} (install them, or try --dry-run to see the plan)"
     note "missing ${missing[*]}: showing the plan without looking at the cluster"
 }
 
@@ -184,10 +195,12 @@ show_plan() {
 
 confirm() {
     [[ "$DRY_RUN" == true || "$ASSUME_YES" == true ]] && return 0
-    [[ -t 0 ]] || die "no terminal to confirm on; pass --yes to run unattended"
-    local answer
-    read -r -p "This deletes data for good. Type the release name ('$RELEASE') to go on: " answer
-    [[ "$answer" == "$RELEASE" ]] || die "not confirmed; nothing was changed"
+    # Read from stdin (a terminal, or a pipe in automation that really means
+    # it); no answer at all is a refusal.
+    local answer=""
+    [[ -t 0 ]] && printf "This deletes data for good. Type the release name ('%s') to go on: " "$RELEASE"
+    read -r answer || true
+    [[ "$answer" == "$RELEASE" ]] || die "not confirmed (typed '${answer}', expected '$RELEASE'); nothing was changed. Pass --yes to run unattended"
 }
 
 LABEL=""   # app.kubernetes.io/instance=<release>, set in main
@@ -197,7 +210,7 @@ step1_helm_uninstall() {
     if [[ "$RELEASE_FOUND" == true || "$DRY_RUN" == true ]]; then
         run helm uninstall "$RELEASE" -n "$NAMESPACE" --wait --timeout 5m
     else
-        note "release not found; skipped"
+        skipped "release '$RELEASE' not found; helm uninstall not run"
     fi
 }
 
@@ -209,13 +222,27 @@ step2_jobs() {
         --field-selector=status.phase!=Running
 }
 
+# The release a Secret belongs to (its instance label), empty if unlabelled
+# or absent.
+secret_release() {
+    kget -n "$NAMESPACE" get secret "$1" -o json | jq -r '.metadata.labels["app.kubernetes.io/instance"] // ""' 2>/dev/null || true
+}
+
 step3_client_secrets() {
     step 3 "keycloak-init client Secrets"
     if [[ "$KEEP_KC_SECRETS" == true ]]; then
-        note "kept (--keep-kc-secrets)"
+        skipped "client Secrets ${KC_CLIENTS[*]} kept (--keep-kc-secrets)"
         return
     fi
-    run kubectl -n "$NAMESPACE" delete secret "${KC_CLIENTS[@]}" --ignore-not-found
+    local secret owner
+    for secret in "${KC_CLIENTS[@]}"; do
+        owner=$(secret_release "$secret")
+        if [[ -n "$owner" && "$owner" != "$RELEASE" ]]; then
+            skipped "Secret $secret belongs to release '$owner', not '$RELEASE'; not touched"
+            continue
+        fi
+        run kubectl -n "$NAMESPACE" delete secret "$secret" --ignore-not-found
+    done
 }
 
 step4_sweep() {
@@ -225,7 +252,7 @@ step4_sweep() {
         run kubectl -n "$NAMESPACE" delete secret -l "$LABEL" --ignore-not-found
         return
     fi
-    # One by one, so that --keep-kc-secrets also holds if they carry the label.
+    # One by one, so that --keep-kc-secrets also holds when they carry the label.
     local secret kept=" ${KC_CLIENTS[*]} " found=false
     for secret in $(kget -n "$NAMESPACE" get secret -l "$LABEL" -o 'jsonpath={.items[*].metadata.name}'); do
         found=true
@@ -243,7 +270,7 @@ step5_database() {
     local pod=$PG_POD
     if [[ -z "$pod" ]]; then
         if [[ "$DRY_RUN" == false ]]; then
-            note "no pod of '$POSTGRES_RELEASE' found; skipped (if PostgreSQL is gone, so is the database)"
+            skipped "no pod of '$POSTGRES_RELEASE' found; database not dropped (if PostgreSQL is gone, so is the database)"
             return
         fi
         pod="<$POSTGRES_RELEASE pod>"
@@ -285,7 +312,7 @@ step6_pvcs() {
 step7_pvs() {
     step 7 "PVs left by those claims"
     if [[ "$KEEP_PVS" == true ]]; then
-        note "kept (--keep-pvs)"
+        skipped "PVs kept (--keep-pvs)"
         return
     fi
     # A PV goes if it is labelled with the release, or it is Released/Failed
@@ -311,13 +338,13 @@ step7_pvs() {
 step8_keycloak_clients() {
     step 8 "Keycloak clients"
     if [[ "$DELETE_KC_CLIENTS" == false ]]; then
-        note "kept (pass --delete-kc-clients to remove ${KC_CLIENTS[*]})"
+        skipped "Keycloak clients kept (pass --delete-kc-clients to remove ${KC_CLIENTS[*]})"
         return
     fi
     local pod=$KC_POD
     if [[ -z "$pod" ]]; then
         if [[ "$DRY_RUN" == false ]]; then
-            note "no pod of '$KEYCLOAK_RELEASE' found; skipped"
+            skipped "no pod of '$KEYCLOAK_RELEASE' found; Keycloak clients not deleted"
             return
         fi
         pod="<$KEYCLOAK_RELEASE pod>"
@@ -365,7 +392,15 @@ main() {
     step6_pvcs
     step7_pvs
     step8_keycloak_clients
+    summary
+}
+
+summary() {
     echo
+    echo "Summary ($([[ "$DRY_RUN" == true ]] && echo "dry run: would have run" || echo "ran")):"
+    local line
+    for line in "${DONE[@]}"; do echo "  done     $line"; done
+    for line in "${SKIPPED[@]}"; do echo "  skipped  $line"; done
     if [[ "$DRY_RUN" == true ]]; then
         echo "Dry run finished; nothing was changed."
     else

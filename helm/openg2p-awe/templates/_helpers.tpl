@@ -100,3 +100,18 @@ Call with (dict "root" $ "prefix" "AWE" "value" .Values.awe.config).
 {{- define "openg2p-awe.dbSecretName" -}}
 {{- printf "%s-connection" (include "openg2p-awe.name" .) -}}
 {{- end -}}
+
+{{/* Secret with the Data Protection master key: given, or created by the chart. */}}
+{{- define "openg2p-awe.dataProtectionSecretName" -}}
+{{- .Values.awe.dataProtection.existingSecret | default (printf "%s-data-protection" (include "openg2p-awe.name" .)) -}}
+{{- end -}}
+
+{{/*
+Writable /tmp for a read-only root filesystem. Call with the component's
+values (.Values.awe or .Values.ui).
+*/}}
+{{- define "openg2p-awe.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .tmpSizeLimit }}
+{{- end -}}

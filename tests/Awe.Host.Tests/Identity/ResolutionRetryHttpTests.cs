@@ -80,7 +80,7 @@ public sealed class ResolutionRetryHttpTests : IAsyncLifetime
             .Count(e => (string?)e!["event_type"] == "task_decided");
         Assert.Equal(1, decisions); // the clerk's decision, recorded once
 
-        var metrics = await _app.CreateClient().GetStringAsync("/v1/awe/metrics");
+        var metrics = await _app.CreateClient().GetStringAsync("/metrics");
         Assert.Contains("stage_resolution_failed", metrics);
     }
 }

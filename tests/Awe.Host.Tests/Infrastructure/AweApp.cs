@@ -16,6 +16,8 @@ public sealed class AweApp(string connectionString, IReadOnlyDictionary<string, 
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Awe", connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // In-process there are no ports: /metrics is served beside the API (a test may still set a management port).
+        builder.UseSetting("awe:server:management_port", "0");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         if (services is not null) builder.ConfigureServices(services);
     }

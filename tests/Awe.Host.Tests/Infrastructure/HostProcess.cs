@@ -17,13 +17,17 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private bool _disposed;
 
-    private HostProcess(Process process, string baseUrl)
+    private HostProcess(Process process, string baseUrl, string managementUrl)
     {
         _process = process;
         BaseUrl = baseUrl;
+        ManagementUrl = managementUrl;
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>The management port (GET /metrics).</summary>
+    public string ManagementUrl { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
@@ -33,8 +37,10 @@ public sealed class HostProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <param name="readyPath">The URL that must answer 200 before the host counts as started: readiness by default;
+    /// /v1/awe/health/live for a host that is expected to wait for its database.</param>
     public static async Task<HostProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
-        int startSeconds = 60)
+        int startSeconds = 60, string readyPath = "/v1/awe/health/ready")
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Awe.Host.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found; the test project must reference Awe.Host");
@@ -54,11 +60,13 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_URLS"] = baseUrl;
         info.Environment["ConnectionStrings__Awe"] = connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var managementPort = FreePort();
+        info.Environment["AWE__SERVER__MANAGEMENT_PORT"] = managementPort.ToString();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             info.Environment[key.Replace(":", "__").ToUpperInvariant()] = value;
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var host = new HostProcess(process, baseUrl);
+        var host = new HostProcess(process, baseUrl, $"http://127.0.0.1:{managementPort}");
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();
@@ -72,7 +80,7 @@ public sealed class HostProcess : IAsyncDisposable
                 throw new InvalidOperationException($"host process exited with code {process.ExitCode} during start-up:\n{host.Output}");
             try
             {
-                using var response = await probe.GetAsync("/v1/awe/health");
+                using var response = await probe.GetAsync(readyPath);
                 if (response.StatusCode == HttpStatusCode.OK) return host;
             }
             catch (HttpRequestException) { }
@@ -80,7 +88,7 @@ public sealed class HostProcess : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 await host.DisposeAsync();
-                throw new TimeoutException($"host process did not answer /v1/awe/health within {startSeconds} s:\n{host.Output}");
+                throw new TimeoutException($"host process did not answer {readyPath} within {startSeconds} s:\n{host.Output}");
             }
             await Task.Delay(200);
         }

@@ -1,0 +1,23 @@
+namespace Awe.Host.Operations;
+
+/// <summary>
+/// Whether the database has been reached and its schema brought up to date since this process started. Until then
+/// the host serves liveness but not readiness, and the background workers wait instead of failing every tick.
+/// </summary>
+public sealed class DatabaseReadiness
+{
+    private readonly TaskCompletionSource _schemaReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool SchemaReady => _schemaReady.Task.IsCompleted;
+
+    /// <summary>The last reason the database could not be used at start-up (for the readiness answer); null once ready.</summary>
+    public string? StartupProblem { get; internal set; } = "database not checked yet";
+
+    public Task WaitAsync(CancellationToken ct) => _schemaReady.Task.WaitAsync(ct);
+
+    internal void MarkSchemaReady()
+    {
+        StartupProblem = null;
+        _schemaReady.TrySetResult();
+    }
+}

@@ -31,8 +31,8 @@ public sealed partial class ApprovalRunner
         if (timer.DueAt > now) return TimerOutcome.NotDue;
         instance.DeferResolutionFailures = true;
         timer.State = TimerState.Fired;
+        // lease_owner stays: it tells operators which replica fired the timer.
         timer.FiredAt = timer.UpdatedAt = now;
-        timer.LeaseOwner = null;
         timer.LeaseUntil = null;
 
         var outcome = RequestStatus.IsTerminal(instance.Request.Status) ? TimerOutcome.Moot : timer.Kind switch

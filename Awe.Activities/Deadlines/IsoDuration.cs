@@ -16,6 +16,14 @@ public static partial class IsoDuration
     [GeneratedRegex(@"^P(?:(?<w>\d{1,6})W|(?:(?<d>\d{1,6})D)?(?:T(?:(?<h>\d{1,8})H)?(?:(?<m>\d{1,9})M)?(?:(?<s>\d{1,10})S)?)?)$")]
     private static partial Regex Pattern();
 
+    [GeneratedRegex(@"^P(\d+Y)?(\d+M)?(\d+D)?(T[\dHMS]*)?$")]
+    private static partial Regex DurationShape();
+
+    [GeneratedRegex(@"^P\d+[YM]")]
+    private static partial Regex YearsOrMonthsPrefix();
+
+    private static bool IsYearsOrMonths(string value) => DurationShape().IsMatch(value) && YearsOrMonthsPrefix().IsMatch(value);
+
     /// <summary>Parses a duration; null with the reason when it is not one AWE accepts.</summary>
     public static bool TryParse(string? text, out TimeSpan duration, out string? problem)
     {
@@ -25,8 +33,7 @@ public static partial class IsoDuration
         var match = Pattern().Match(value);
         if (!match.Success || value == "P" || value.EndsWith('T'))
         {
-            var (t, m) = (value.IndexOf('T'), value.IndexOf('M'));
-            problem = value.Contains('Y') || (m >= 0 && (t < 0 || m < t))
+            problem = IsYearsOrMonths(value)
                 ? $"'{text}' uses years or months, whose length varies; write days (P30D) or weeks (P4W) instead"
                 : $"'{text}' is not an ISO-8601 duration such as PT30M, PT5S, P2D or P1DT4H";
             return false;

@@ -17,6 +17,10 @@ public sealed class ApprovalPolicy
     public string? CreatedBy { get; set; }
     public bool ForbidSelfApproval { get; set; }
     public bool ForbidRepeatApprovers { get; set; }
+    /// <summary>Default lifetime of its requests (ISO-8601 duration); a request may set its own expiry.</summary>
+    public string? RequestTtl { get; set; }
+    /// <summary>Business calendar (awe.calendars) its stage deadlines count in, unless a stage names its own.</summary>
+    public string? Calendar { get; set; }
     /// <summary>The compiled workflow definition (JSON), written once at first activation and never changed.</summary>
     public string? WorkflowDefinition { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -33,6 +37,11 @@ public sealed class ApprovalStage
     public string Mode { get; set; } = "all";
     public int? ModeValue { get; set; }
     public int? SlaHours { get; set; }
+    /// <summary>The deadline as an ISO-8601 duration (PT30M, P2D); set instead of sla_hours, never beside it.</summary>
+    public string? Sla { get; set; }
+    /// <summary>Reminders to open assignees every this long (ISO-8601 duration) until they decide.</summary>
+    public string? RemindEvery { get; set; }
+    public string? Calendar { get; set; }
     public int? ParallelGroup { get; set; }
     public JsonNode? SkipIf { get; set; }
     public string OnEmpty { get; set; } = "block";
@@ -74,6 +83,8 @@ public sealed class ApprovalRequest
     public string? CallbackUrl { get; set; }
     public string? CallbackSecretId { get; set; }
     public DateTime? CompletedAt { get; set; }
+    /// <summary>When the request expires if still open (expires_at / expires_in / the policy's request_ttl).</summary>
+    public DateTime? ExpiresAt { get; set; }
     /// <summary>Workflow instance state (node states and bookmarks) as JSON; see <c>Runtime.InstanceState</c>.</summary>
     public string WorkflowState { get; set; } = "{}";
     /// <summary>When the earliest failed stage resolution is retried (null when none waits); indexed for the retry worker.</summary>

@@ -14,8 +14,11 @@ public static class RequestStatus
     public const string Approved = "approved";
     public const string Rejected = "rejected";
     public const string Cancelled = "cancelled";
+    public const string Expired = "expired";
 
-    public static bool IsTerminal(string status) => status is Approved or Rejected or Cancelled;
+    public static readonly IReadOnlyList<string> All = [Pending, InReview, Approved, Rejected, Cancelled, Expired];
+
+    public static bool IsTerminal(string status) => status is Approved or Rejected or Cancelled or Expired;
 }
 
 public static class TaskStatus
@@ -60,4 +63,8 @@ public static class EventType
     public const string TaskReassigned = "task_reassigned";
     public const string TasksWithdrawn = "tasks_withdrawn";
     public const string StageResolutionFailed = "stage_resolution_failed";
+    public const string SlaBreached = "sla_breached";
+    public const string StageEscalated = "stage_escalated";
+    public const string TaskReminder = "task_reminder";
+    public const string RequestExpired = "request_expired";
 }

@@ -10,7 +10,9 @@ public sealed record PolicyInput(
     string ArtifactType,
     bool ForbidSelfApproval,
     bool ForbidRepeatApprovers,
-    IReadOnlyList<StageInput> Stages);
+    IReadOnlyList<StageInput> Stages,
+    string? RequestTtl = null,
+    string? Calendar = null);
 
 public sealed record StageInput(
     string Name,
@@ -23,7 +25,10 @@ public sealed record StageInput(
     int? ParallelGroup,
     string? OnBreach,
     IReadOnlyList<RuleInput> EscalationRules,
-    IReadOnlyList<RuleInput> Rules);
+    IReadOnlyList<RuleInput> Rules,
+    string? Sla = null,
+    string? RemindEvery = null,
+    string? Calendar = null);
 
 public sealed record RuleInput(string RuleType, JsonObject RuleValue, string Kind, bool Required);
 

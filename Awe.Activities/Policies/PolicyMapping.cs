@@ -13,6 +13,8 @@ public static class PolicyMapping
         policy.ArtifactType = input.ArtifactType;
         policy.ForbidSelfApproval = input.ForbidSelfApproval;
         policy.ForbidRepeatApprovers = input.ForbidRepeatApprovers;
+        policy.RequestTtl = input.RequestTtl;
+        policy.Calendar = input.Calendar;
         policy.UpdatedAt = now;
         policy.Stages = input.Stages.Select(s =>
         {
@@ -20,7 +22,7 @@ public static class PolicyMapping
             {
                 PolicyId = policy.Id, StageOrder = s.StageOrder, Name = s.Name, Mode = s.Mode, ModeValue = s.ModeValue,
                 SlaHours = s.SlaHours, ParallelGroup = s.ParallelGroup, SkipIf = s.SkipIf?.DeepClone(), OnEmpty = s.OnEmpty,
-                OnBreach = s.OnBreach, CreatedAt = now, UpdatedAt = now,
+                OnBreach = s.OnBreach, Sla = s.Sla, RemindEvery = s.RemindEvery, Calendar = s.Calendar, CreatedAt = now, UpdatedAt = now,
                 EscalationRulesJson = s.EscalationRules.Count == 0 ? null : new JsonArray(s.EscalationRules.Select(r => (JsonNode)new JsonObject
                 {
                     ["rule_type"] = r.RuleType, ["rule_value"] = r.RuleValue.DeepClone(), ["kind"] = r.Kind, ["required"] = r.Required,

@@ -14,9 +14,11 @@ public static class PolicyReader
     // Fields a client may echo back from PolicyOut when it pre-fills a new version; they are ignored.
     private static readonly string[] OutputOnlyPolicyFields = ["id", "version", "status", "created_by", "created_at", "updated_at"];
     private static readonly string[] PolicyFields =
-        ["policy_key", "name", "description", "artifact_type", "forbid_self_approval", "forbid_repeat_approvers", "stages", .. OutputOnlyPolicyFields];
+        ["policy_key", "name", "description", "artifact_type", "forbid_self_approval", "forbid_repeat_approvers", "request_ttl", "calendar", "stages",
+         .. OutputOnlyPolicyFields];
     private static readonly string[] StageFields =
-        ["id", "name", "stage_order", "mode", "mode_value", "sla_hours", "skip_if", "on_empty", "parallel_group", "on_breach", "escalation_rules", "rules"];
+        ["id", "name", "stage_order", "mode", "mode_value", "sla_hours", "skip_if", "on_empty", "parallel_group", "on_breach", "escalation_rules", "rules",
+         "sla", "remind_every", "calendar"];
     private static readonly string[] RuleFields = ["id", "rule_type", "rule_value", "kind", "required"];
 
     private static readonly Dictionary<string, string> PolicyHints = new()
@@ -33,8 +35,10 @@ public static class PolicyReader
 
     public const int MaxSlaHours = 87_600;
 
-    public static (PolicyInput? Policy, IReadOnlyList<ValidationProblem> Problems) Read(JsonNode? body)
+    /// <param name="knownCalendars">Names of the configured business calendars (awe.calendars) a policy may name.</param>
+    public static (PolicyInput? Policy, IReadOnlyList<ValidationProblem> Problems) Read(JsonNode? body, IReadOnlyCollection<string>? knownCalendars = null)
     {
+        knownCalendars ??= [];
         var problems = new List<ValidationProblem>();
         var r = new JsonFieldReader(problems);
         var o = r.Object(body, "");
@@ -49,6 +53,8 @@ public static class PolicyReader
         var artifactType = r.String(o, "", "artifact_type", required: true, maxLength: 128);
         var forbidSelf = r.Bool(o, "", "forbid_self_approval", false);
         var forbidRepeat = r.Bool(o, "", "forbid_repeat_approvers", false);
+        var requestTtl = ReadDuration(r, o, "", "request_ttl");
+        var calendar = ReadCalendar(r, o, "", knownCalendars);
 
         var stages = new List<(int Index, StageInput Stage)>();
         var stagesArray = r.Array(o, "", "stages");
@@ -56,7 +62,7 @@ public static class PolicyReader
         {
             for (var i = 0; i < stagesArray.Count; i++)
             {
-                var stage = ReadStage(r, stagesArray[i], $"stages[{i}]");
+                var stage = ReadStage(r, stagesArray[i], $"stages[{i}]", knownCalendars);
                 if (stage is not null) stages.Add((i, stage));
             }
             CheckStageOrders(r, stagesArray);
@@ -65,13 +71,13 @@ public static class PolicyReader
 
         if (problems.Count > 0) return (null, problems);
         return (new PolicyInput(key!, name!, description, artifactType!, forbidSelf, forbidRepeat,
-            stages.Select(s => s.Stage).OrderBy(s => s.StageOrder).ToList()), problems);
+            stages.Select(s => s.Stage).OrderBy(s => s.StageOrder).ToList(), requestTtl, calendar), problems);
     }
 
     public static bool IsValidKey(string key) =>
         key.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':');
 
-    private static StageInput? ReadStage(JsonFieldReader r, JsonNode? node, string path)
+    private static StageInput? ReadStage(JsonFieldReader r, JsonNode? node, string path, IReadOnlyCollection<string> knownCalendars)
     {
         var o = r.Object(node, path);
         if (o is null) return null;
@@ -90,6 +96,11 @@ public static class PolicyReader
         var onEmpty = r.OneOf(o, path, "on_empty", PolicyVocabulary.OnEmpty, "block")!;
         var parallelGroup = r.Int(o, path, "parallel_group", required: false, min: int.MinValue);
         var onBreach = r.OneOf(o, path, "on_breach", PolicyVocabulary.OnBreach, null);
+        var sla = ReadDuration(r, o, path, "sla");
+        var remindEvery = ReadDuration(r, o, path, "remind_every");
+        var calendar = ReadCalendar(r, o, path, knownCalendars);
+        if (sla is not null && slaHours is not null)
+            r.Fail(JsonFieldReader.Join(path, "sla"), $"and sla_hours both set a deadline ('{sla}' and {slaHours} h); keep one of them");
 
         JsonNode? skipIf = null;
         if (o.TryGetPropertyValue("skip_if", out var skipNode) && skipNode is not null)
@@ -115,12 +126,36 @@ public static class PolicyReader
                 "needs at least one approver rule (or set on_empty to 'skip' to let an empty stage pass)");
         if (onBreach == "escalate" && escalation.Count == 0 && fieldsValid)
             r.Fail(JsonFieldReader.Join(path, "escalation_rules"), "must list at least one rule when on_breach is 'escalate'");
-        if (onBreach is not null && slaHours is null && fieldsValid)
-            r.Fail(JsonFieldReader.Join(path, "sla_hours"), $"is required when on_breach is set ('{onBreach}' needs a deadline)");
+        if (onBreach is not null && slaHours is null && sla is null && fieldsValid)
+            r.Fail(JsonFieldReader.Join(path, "sla_hours"), $"is required when on_breach is set ('{onBreach}' needs a deadline): give sla_hours or sla");
         CheckReachable(r, path, mode, modeValue, rules);
 
         if (r.Problems.Count > before) return null;
-        return new StageInput(name!, order!.Value, mode!, modeValue, slaHours, skipIf, onEmpty, parallelGroup, onBreach, escalation, rules);
+        return new StageInput(name!, order!.Value, mode!, modeValue, slaHours, skipIf, onEmpty, parallelGroup, onBreach, escalation, rules,
+            sla, remindEvery, calendar);
+    }
+
+    private static string? ReadCalendar(JsonFieldReader r, JsonObject o, string path, IReadOnlyCollection<string> known)
+    {
+        var name = r.String(o, path, "calendar", required: false, maxLength: 64);
+        if (name is null || known.Contains(name)) return name;
+        r.Fail(JsonFieldReader.Join(path, "calendar"), known.Count == 0
+            ? $"'{name}' is not a configured calendar; this deployment defines none (awe.calendars)"
+            : $"'{name}' is not a configured calendar; known: {string.Join(", ", known.Order())}");
+        return null;
+    }
+
+    /// <summary>An optional ISO-8601 duration (PT30M, P2D, PT5S), kept as written in upper case once it parses.</summary>
+    private static string? ReadDuration(JsonFieldReader r, JsonObject o, string path, string field)
+    {
+        var text = r.String(o, path, field, required: false, maxLength: 64);
+        if (text is null) return null;
+        if (!Deadlines.IsoDuration.TryParse(text, out _, out var problem))
+        {
+            r.Fail(JsonFieldReader.Join(path, field), problem!);
+            return null;
+        }
+        return text.Trim().ToUpperInvariant();
     }
 
     private static string? ReadMode(JsonFieldReader r, JsonObject o, string path)

@@ -22,6 +22,9 @@ public sealed class ApprovalInstance
     public List<ApprovalTask> NewTasks { get; } = [];
     public List<ApprovalDecision> NewDecisions { get; } = [];
     public List<ApprovalEvent> NewEvents { get; } = [];
+    /// <summary>The request's pending timers as loaded; the runner cancels the moot ones and appends new ones here and to NewTimers.</summary>
+    public List<ApprovalTimer> Timers { get; } = [];
+    public List<ApprovalTimer> NewTimers { get; } = [];
 
     /// <summary>
     /// Whether a stage whose approvers cannot be resolved may wait for a retry. False when a request is being

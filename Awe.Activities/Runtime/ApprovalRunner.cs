@@ -20,7 +20,7 @@ namespace Awe.Activities.Runtime;
 /// instance half-run: the caller must discard it and roll back, never save it. (A resolution failure in a stage
 /// started by a decision does not throw: the stage waits and is retried, see <see cref="RetryResolutionAsync"/>.)
 /// </remarks>
-public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock, RunnerSettings? settings = null)
+public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegationLookup delegations, TimeProvider clock, RunnerSettings? settings = null)
 {
     private readonly RunnerSettings _settings = settings ?? RunnerSettings.Default;
 
@@ -309,7 +309,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
                 $"stage {stage.StageOrder} ('{stage.Name}') would bring the request to {request.Tasks.Count + people} tasks, more than the {_settings.MaxTasksPerRequest} a request may have (awe.limits.max_tasks_per_request)");
 
         var now = Now;
-        DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
+        var dueAt = StageDueAt(instance.Definition, stage, now);
         var searchText = SearchText(request);
         foreach (var a in plan.Approvers)
             AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, searchText, now));
@@ -317,6 +317,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
             AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, searchText, now));
 
         SetNode(instance, node, NodeStates.Active);
+        ArmReminders(instance, node, now);
         request.Status = RequestStatus.InReview;
         Emit(instance, EventType.StageStarted, new JsonObject
         {
@@ -369,7 +370,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     }
 
     /// <summary>Applies the quorum rule; on a verdict closes the stage and returns the outcome to follow.</summary>
-    private string? EvaluateStage(ApprovalInstance instance, WorkflowNode node, string? actor)
+    private string? EvaluateStage(ApprovalInstance instance, WorkflowNode node, string? actor, string? rejectReason = null)
     {
         var stage = node.Stage!;
         var tasks = instance.StageTasks(stage.StageOrder).ToList();
@@ -399,7 +400,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
             case StageOutcome.Rejected:
                 SetNode(instance, node, NodeStates.Rejected);
-                RejectRequest(instance, stage.StageOrder, actor, verdict.Reason ?? "rejected", verdict.Detail);
+                RejectRequest(instance, stage.StageOrder, actor, rejectReason ?? verdict.Reason ?? "rejected", verdict.Detail);
                 return null;
 
             default:
@@ -616,7 +617,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     }
 
     /// <summary>Bookmarks are derived from the live tasks, so they can never disagree with them.</summary>
-    private static void SaveState(ApprovalInstance instance)
+    private void SaveState(ApprovalInstance instance)
     {
         var bookmarks = new List<Bookmark>();
         foreach (var node in instance.Definition.StageNodes.Where(n => instance.State.NodeState(n.Id) == NodeStates.Active))
@@ -632,6 +633,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         instance.Request.ResolutionRetryAt = RequestStatus.IsTerminal(instance.Request.Status) || instance.State.ResolutionRetries.Count == 0
             ? null
             : instance.State.ResolutionRetries.Values.Min(r => r.NextAttemptAt);
+        SyncTimers(instance);
         instance.Request.WorkflowState = instance.State.ToJson();
     }
 

@@ -15,6 +15,10 @@ public sealed class InstanceState
     public List<Bookmark> Bookmarks { get; set; } = [];
     /// <summary>Stages whose approvers could not be resolved when a decision started them; retried with backoff.</summary>
     public Dictionary<string, ResolutionRetry> ResolutionRetries { get; set; } = [];
+    /// <summary>When each active stage with remind_every sends its next reminder.</summary>
+    public Dictionary<string, DateTime> NextReminders { get; set; } = [];
+    /// <summary>How many times each stage has been escalated on breach (bounded by sla.max_escalations).</summary>
+    public Dictionary<string, int> Escalations { get; set; } = [];
 
     public string NodeState(string nodeId) => Nodes.GetValueOrDefault(nodeId, NodeStates.Pending);
 

@@ -40,7 +40,7 @@ public static class WorkflowCompiler
         nodes.Add(new WorkflowNode(WorkflowDefinition.RejectedNodeId, NodeType.Outcome, "Rejected"));
 
         return new WorkflowDefinition($"{policy.PolicyKey}:v{policy.Version}", policy.Id, policy.PolicyKey, policy.Version,
-            policy.ForbidSelfApproval, policy.ForbidRepeatApprovers, compiledAt, nodes, connections);
+            policy.ForbidSelfApproval, policy.ForbidRepeatApprovers, compiledAt, nodes, connections, policy.RequestTtl, policy.Calendar);
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ public static class WorkflowCompiler
         stage.OnEmpty, stage.ParallelGroup, stage.OnBreach,
         stage.Rules.OrderBy(r => r.Position)
             .Select(r => new RuleSpec(r.Id, r.RuleType, (JsonObject)r.RuleValue.DeepClone(), r.Kind, r.Required)).ToList(),
-        EscalationRules(stage));
+        EscalationRules(stage), stage.Sla, stage.RemindEvery, stage.Calendar);
 
     /// <summary>A stage's escalation rules, stored as JSON, with the synthetic ids (esc-{stage id}-{index}) the API shows.</summary>
     public static List<RuleSpec> EscalationRules(ApprovalStage stage) =>

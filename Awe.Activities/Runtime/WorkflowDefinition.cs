@@ -18,7 +18,9 @@ public sealed record WorkflowDefinition(
     bool ForbidRepeatApprovers,
     DateTime CompiledAt,
     IReadOnlyList<WorkflowNode> Nodes,
-    IReadOnlyList<WorkflowConnection> Connections)
+    IReadOnlyList<WorkflowConnection> Connections,
+    string? RequestTtl = null,
+    string? Calendar = null)
 {
     public const string StartNodeId = "start";
     public const string ApprovedNodeId = "approved";
@@ -92,6 +94,17 @@ public sealed record StageSpec(
     int? ParallelGroup,
     string? OnBreach,
     IReadOnlyList<RuleSpec> Rules,
-    IReadOnlyList<RuleSpec> EscalationRules);
+    IReadOnlyList<RuleSpec> EscalationRules,
+    string? Sla = null,
+    string? RemindEvery = null,
+    string? Calendar = null)
+{
+    /// <summary>The stage's deadline span: <c>sla</c> or <c>sla_hours</c> (a policy sets at most one), or none.</summary>
+    [JsonIgnore]
+    public TimeSpan? SlaDuration => Sla is not null ? Deadlines.IsoDuration.Parse(Sla) : SlaHours is { } h ? TimeSpan.FromHours(h) : null;
+
+    [JsonIgnore]
+    public TimeSpan? ReminderInterval => RemindEvery is null ? null : Deadlines.IsoDuration.Parse(RemindEvery);
+}
 
 public sealed record RuleSpec(string RuleId, string RuleType, JsonObject RuleValue, string Kind, bool Required);

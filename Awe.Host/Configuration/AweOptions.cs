@@ -11,6 +11,7 @@ public sealed class AweOptions
     [ConfigurationKeyName("webhook")] public WebhookOptions Webhook { get; set; } = new();
     [ConfigurationKeyName("resolver")] public ResolverOptions Resolver { get; set; } = new();
     [ConfigurationKeyName("sla")] public SlaOptions Sla { get; set; } = new();
+    [ConfigurationKeyName("calendars")] public Dictionary<string, CalendarOptions> Calendars { get; set; } = [];
     [ConfigurationKeyName("keycloak")] public KeycloakOptions Keycloak { get; set; } = new();
     [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
@@ -52,7 +53,22 @@ public sealed class ResolverOptions
 
 public sealed class SlaOptions
 {
-    [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 300;
+    /// <summary>Longest sleep of a replica's timer scheduler; it also wakes for the nearest due timer.</summary>
+    [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 5;
+    [ConfigurationKeyName("max_escalations")] public int MaxEscalations { get; set; } = 1;
+    [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 200;
+    [ConfigurationKeyName("fire_parallelism")] public int FireParallelism { get; set; } = 4;
+    [ConfigurationKeyName("lease_seconds")] public int LeaseSeconds { get; set; } = 30;
+}
+
+/// <summary>A business calendar (awe.calendars.NAME): deadlines on it count working time only.</summary>
+public sealed class CalendarOptions
+{
+    [ConfigurationKeyName("time_zone")] public string TimeZone { get; set; } = "";
+    [ConfigurationKeyName("working_days")] public List<string> WorkingDays { get; set; } = [];
+    [ConfigurationKeyName("day_start")] public string DayStart { get; set; } = "09:00";
+    [ConfigurationKeyName("day_end")] public string DayEnd { get; set; } = "17:00";
+    [ConfigurationKeyName("holidays")] public List<string> Holidays { get; set; } = [];
 }
 
 public sealed class KeycloakOptions

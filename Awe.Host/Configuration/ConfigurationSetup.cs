@@ -72,6 +72,16 @@ public static class ConfigurationSetup
             && (!Uri.TryCreate(o.Keycloak.BaseUrl.Trim(), UriKind.Absolute, out var keycloakBase) || keycloakBase.Scheme is not ("http" or "https")))
             problems.Add($"awe.keycloak.base_url must be an absolute http(s) URL such as https://keycloak.example.org (got '{o.Keycloak.BaseUrl}')");
         Positive(o.Sla.CheckIntervalSeconds, "sla.check_interval_seconds");
+        if (o.Sla.MaxEscalations < 0) problems.Add($"awe.sla.max_escalations must be ≥ 0 (got {o.Sla.MaxEscalations})");
+        Positive(o.Sla.BatchSize, "sla.batch_size");
+        if (o.Sla.FireParallelism is < 1 or > 64) problems.Add($"awe.sla.fire_parallelism must be between 1 and 64 (got {o.Sla.FireParallelism})");
+        if (o.Sla.LeaseSeconds < 5) problems.Add($"awe.sla.lease_seconds must be ≥ 5, longer than firing one batch of timers takes (got {o.Sla.LeaseSeconds})");
+        foreach (var (name, calendar) in o.Calendars)
+        {
+            if (!Activities.Policies.PolicyReader.IsValidKey(name) || name.Length > 64)
+                problems.Add($"awe.calendars: '{name}' is not a usable calendar name (letters, digits and . _ - :, at most 64)");
+            problems.AddRange(Deadlines.Calendars.Build(name, calendar).Problems);
+        }
         if (o.Webhook.BackoffSeconds.Count < o.Webhook.MaxAttempts - 1)
             problems.Add($"awe.webhook.backoff_seconds has {o.Webhook.BackoffSeconds.Count} entries but webhook.max_attempts = {o.Webhook.MaxAttempts} needs at least {o.Webhook.MaxAttempts - 1} (one wait before each retry)");
         for (var i = 0; i < o.Webhook.BackoffSeconds.Count; i++)

@@ -21,6 +21,7 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ApprovalTask> Tasks => Set<ApprovalTask>();
     public DbSet<ApprovalDecision> Decisions => Set<ApprovalDecision>();
     public DbSet<ApprovalEvent> Events => Set<ApprovalEvent>();
+    public DbSet<ApprovalTimer> Timers => Set<ApprovalTimer>();
     public DbSet<UserDelegation> Delegations => Set<UserDelegation>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<AuditAction> AuditActions => Set<AuditAction>();
@@ -67,6 +68,8 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.ForbidSelfApproval).HasColumnName("forbid_self_approval");
             e.Property(x => x.ForbidRepeatApprovers).HasColumnName("forbid_repeat_approvers");
             e.Property(x => x.WorkflowDefinition).HasColumnName("workflow_definition").HasColumnType(json);
+            e.Property(x => x.RequestTtl).HasColumnName("request_ttl").HasMaxLength(64);
+            e.Property(x => x.Calendar).HasColumnName("calendar").HasMaxLength(64);
             Timestamps(e);
             e.HasIndex(x => new { x.PolicyKey, x.Version }).IsUnique().HasDatabaseName("uq_policy_key_version");
             e.HasIndex(x => new { x.PolicyKey, x.Status });
@@ -86,6 +89,9 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.Mode).HasColumnName("mode").HasMaxLength(32);
             e.Property(x => x.ModeValue).HasColumnName("mode_value");
             e.Property(x => x.SlaHours).HasColumnName("sla_hours");
+            e.Property(x => x.Sla).HasColumnName("sla").HasMaxLength(64);
+            e.Property(x => x.RemindEvery).HasColumnName("remind_every").HasMaxLength(64);
+            e.Property(x => x.Calendar).HasColumnName("calendar").HasMaxLength(64);
             e.Property(x => x.ParallelGroup).HasColumnName("parallel_group");
             Json(e.Property(x => x.SkipIf), "skip_if", json);
             e.Property(x => x.OnEmpty).HasColumnName("on_empty").HasMaxLength(8);
@@ -129,6 +135,7 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.CallbackUrl).HasColumnName("callback_url");
             e.Property(x => x.CallbackSecretId).HasColumnName("callback_secret_id").HasMaxLength(36);
             e.Property(x => x.CompletedAt).HasColumnName("completed_at");
+            e.Property(x => x.ExpiresAt).HasColumnName("expires_at");
             e.Property(x => x.WorkflowState).HasColumnName("workflow_state").HasColumnType(json);
             e.Property(x => x.LastEventSeq).HasColumnName("last_event_seq");
             e.Property(x => x.ResolutionRetryAt).HasColumnName("resolution_retry_at");
@@ -197,6 +204,28 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             Json(e.Property(x => x.Payload), "payload", json);
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.HasIndex(x => new { x.RequestId, x.Seq }).IsUnique();
+        });
+
+        b.Entity<ApprovalTimer>(e =>
+        {
+            e.ToTable("approval_timer");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.HasOne<ApprovalRequest>().WithMany().HasForeignKey(x => x.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.NodeId).HasColumnName("node_id").HasMaxLength(64);
+            e.Property(x => x.StageOrder).HasColumnName("stage_order");
+            e.Property(x => x.TaskId).HasColumnName("task_id").HasMaxLength(36);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(16);
+            e.Property(x => x.DueAt).HasColumnName("due_at");
+            e.Property(x => x.State).HasColumnName("state").HasMaxLength(16);
+            e.Property(x => x.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(128);
+            e.Property(x => x.LeaseUntil).HasColumnName("lease_until");
+            e.Property(x => x.FiredAt).HasColumnName("fired_at");
+            Timestamps(e);
+            // The scheduler's claim: pending timers in due order. Partial, so fired and cancelled history costs it nothing.
+            e.HasIndex(x => x.DueAt).HasFilter("state = 'pending'").HasDatabaseName("ix_approval_timer_pending_due");
+            e.HasIndex(x => new { x.RequestId, x.State });
         });
 
         b.Entity<UserDelegation>(e =>

@@ -8,12 +8,13 @@ public sealed record RuleOut(string Id, string RuleType, JsonNode RuleValue, str
 
 public sealed record StageOut(
     string Id, string Name, int StageOrder, string Mode, int? ModeValue, int? SlaHours, JsonNode? SkipIf, string OnEmpty,
-    int? ParallelGroup, string? OnBreach, IReadOnlyList<RuleOut> EscalationRules, IReadOnlyList<RuleOut> Rules);
+    int? ParallelGroup, string? OnBreach, IReadOnlyList<RuleOut> EscalationRules, IReadOnlyList<RuleOut> Rules, string? Sla,
+    string? RemindEvery, string? Calendar);
 
 public sealed record PolicyOut(
     string Id, string PolicyKey, int Version, string Name, string? Description, string Status, string ArtifactType,
     bool ForbidSelfApproval, bool ForbidRepeatApprovers, string? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt,
-    IReadOnlyList<StageOut> Stages)
+    IReadOnlyList<StageOut> Stages, string? RequestTtl, string? Calendar)
 {
     public static PolicyOut From(ApprovalPolicy p) => new(
         p.Id, p.PolicyKey, p.Version, p.Name, p.Description, p.Status, p.ArtifactType, p.ForbidSelfApproval,
@@ -21,8 +22,9 @@ public sealed record PolicyOut(
         p.Stages.OrderBy(s => s.StageOrder).Select(s => new StageOut(
             s.Id, s.Name, s.StageOrder, s.Mode, s.ModeValue, s.SlaHours, s.SkipIf, s.OnEmpty, s.ParallelGroup, s.OnBreach,
             WorkflowCompiler.EscalationRules(s).Select(r => new RuleOut(r.RuleId, r.RuleType, r.RuleValue, r.Kind, r.Required)).ToList(),
-            s.Rules.OrderBy(r => r.Position).Select(r => new RuleOut(r.Id, r.RuleType, r.RuleValue, r.Kind, r.Required)).ToList()))
-        .ToList());
+            s.Rules.OrderBy(r => r.Position).Select(r => new RuleOut(r.Id, r.RuleType, r.RuleValue, r.Kind, r.Required)).ToList(),
+            s.Sla, s.RemindEvery, s.Calendar))
+        .ToList(), p.RequestTtl, p.Calendar);
 }
 
 public sealed record PolicyVersionOut(string Id, string PolicyKey, int Version, string Status, DateTime CreatedAt, DateTime UpdatedAt);

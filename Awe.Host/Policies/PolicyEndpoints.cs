@@ -38,7 +38,7 @@ public static class PolicyEndpoints
 
     private static async Task<IResult> Create(HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
-        var input = Read(await JsonBody.ReadAsync(ctx.Request));
+        var input = await ReadAsync(ctx);
         if (await db.Policies.AnyAsync(p => p.PolicyKey == input.PolicyKey, ct))
             throw AweException.Conflict(ErrorCodes.PolicyExists,
                 $"policy '{input.PolicyKey}' already exists; add a version with PUT /v1/awe/policies/{input.PolicyKey}");
@@ -77,7 +77,7 @@ public static class PolicyEndpoints
 
     private static async Task<IResult> AddVersion(string key, HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
-        var input = Read(await JsonBody.ReadAsync(ctx.Request));
+        var input = await ReadAsync(ctx);
         CheckKey(key, input);
         // Under the key lock, two simultaneous new versions both succeed (v+1 and v+2) instead of colliding.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -97,7 +97,7 @@ public static class PolicyEndpoints
 
     private static async Task<PolicyOut> EditDraft(string key, int version, HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
-        var input = Read(await JsonBody.ReadAsync(ctx.Request));
+        var input = await ReadAsync(ctx);
         CheckKey(key, input);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await LockKeyAsync(db, key, ct);
@@ -225,9 +225,11 @@ public static class PolicyEndpoints
 
     // ---- helpers ----
 
-    private static PolicyInput Read(JsonNode? body)
+    private static async Task<PolicyInput> ReadAsync(HttpContext ctx)
     {
-        var (input, problems) = PolicyReader.Read(body);
+        var body = await JsonBody.ReadAsync(ctx.Request);
+        var calendars = ctx.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.AweOptions>>().Value.Calendars.Keys;
+        var (input, problems) = PolicyReader.Read(body, calendars.ToList());
         if (input is null) throw AweException.Invalid(problems);
         return input;
     }

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Awe.Host.Requests;
 
 /// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
-public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers)
 {
     /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
     public async Task<ApprovalInstance> LoadForUpdateAsync(string requestId, CancellationToken ct)
@@ -18,7 +18,9 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
         var request = await db.Requests.Include(r => r.Tasks).Include(r => r.Decisions).AsSplitQuery()
                           .FirstOrDefaultAsync(r => r.Id == requestId, ct)
                       ?? throw RequestNotFound(requestId);
-        return new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
+        var instance = new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
+        instance.Timers.AddRange(await db.Timers.Where(t => t.RequestId == requestId && t.State == TimerState.Pending).ToListAsync(ct));
+        return instance;
     }
 
     /// <summary>
@@ -33,6 +35,10 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions)
         db.Tasks.AddRange(instance.NewTasks);
         db.Decisions.AddRange(instance.NewDecisions);
         db.Events.AddRange(instance.NewEvents);
+        db.Timers.AddRange(instance.NewTimers);
+        // Wakes this replica's scheduler early if the new timer is due before it meant to look again. Told before the
+        // commit: a rolled-back timer costs one empty look at the table, a committed one is never slept past.
+        if (instance.NewTimers.Count > 0) timers.Armed(instance.NewTimers.Min(t => t.DueAt));
         foreach (var e in instance.NewEvents)
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
         if (instance.Request.CallbackUrl is not { } url) return;

@@ -6,11 +6,20 @@ namespace Awe.Host.Requests;
 public sealed record RequestOut(
     string Id, string PolicyId, string PolicyKey, int PolicyVersion, string ArtifactType, string ArtifactId, string SourceService,
     string? Requester, JsonNode Context, string Status, int CurrentStageOrder, string? CallbackUrl, DateTime? CompletedAt,
-    DateTime CreatedAt, DateTime UpdatedAt)
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? ExpiresAt)
 {
+    /// <summary>What the request waits for in time (deadlines, reminders, expiry); only on GET /requests/{id}.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TimerOut>? PendingTimers { get; init; }
+
     public static RequestOut From(ApprovalRequest r) => new(r.Id, r.PolicyId, r.PolicyKey, r.PolicyVersion, r.ArtifactType,
         r.ArtifactId, r.SourceService, r.Requester, r.Context, r.Status, r.CurrentStageOrder, r.CallbackUrl, r.CompletedAt,
-        r.CreatedAt, r.UpdatedAt);
+        r.CreatedAt, r.UpdatedAt, r.ExpiresAt);
+}
+
+public sealed record TimerOut(string Id, string Kind, string NodeId, int? StageOrder, DateTime DueAt)
+{
+    public static TimerOut From(ApprovalTimer t) => new(t.Id, t.Kind, t.NodeId, t.StageOrder, t.DueAt);
 }
 
 public sealed record TaskOut(

@@ -31,14 +31,15 @@ public static class RequestEndpoints
     }
 
     private sealed record CreateInput(string PolicyKey, string ArtifactType, string ArtifactId, JsonObject Context,
-        string? CallbackUrl, string? CallbackSecretId, string? Requester);
+        string? CallbackUrl, string? CallbackSecretId, string? Requester, DateTime? ExpiresAt, TimeSpan? ExpiresIn);
 
     private static async Task<IResult> Create(HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
         DefinitionCache definitions, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync(ctx.Request);
-        var input = ReadCreate(body, options.Value);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var input = ReadCreate(body, options.Value, now);
         var caller = ctx.Caller();
         // Who asks decides who is excluded by forbid_self_approval, so naming someone else is a privilege.
         if (input.Requester is { } named && named != caller.AssigneeId && !caller.MayActForOthers)
@@ -72,15 +73,22 @@ public static class RequestEndpoints
                 throw AweException.Invalid($"callback secret '{secretId}' is revoked; name the active secret of '{secret.CallerService}' or leave it out", "callback_secret_id");
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
+        var definition = await definitions.GetAsync(db, policy.Id, ct);
+        // The caller's own expiry wins over the policy's default lifetime.
+        var expiresAt = input.ExpiresAt ?? (input.ExpiresIn ?? (definition.RequestTtl is { } ttl ? Activities.Deadlines.IsoDuration.Parse(ttl) : null)) switch
+        {
+            { } span => now + span,
+            null => (DateTime?)null,
+        };
         var request = new ApprovalRequest
         {
             PolicyId = policy.Id, PolicyKey = policy.PolicyKey, PolicyVersion = policy.Version, ArtifactType = input.ArtifactType,
             ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.AssigneeId,
             Context = input.Context, CallbackUrl = input.CallbackUrl, CallbackSecretId = input.CallbackSecretId,
+            ExpiresAt = expiresAt is { } x ? new DateTime(x.Ticks - x.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc) : null,
             CreatedAt = now, UpdatedAt = now,
         };
-        var instance = new ApprovalInstance(request, await definitions.GetAsync(db, policy.Id, ct));
+        var instance = new ApprovalInstance(request, definition);
         await runner.StartAsync(instance, caller.AssigneeId, ct);
         db.Requests.Add(request);
         store.AddCreated(instance);
@@ -114,8 +122,8 @@ public static class RequestEndpoints
     {
         var take = Query.Limit(limit, 50, 100);
         if (offset is < 0) throw AweException.Invalid($"must be ≥ 0 (got {offset})", "offset");
-        if (status is not null && status is not (RequestStatus.Pending or RequestStatus.InReview or RequestStatus.Approved or RequestStatus.Rejected or RequestStatus.Cancelled))
-            throw AweException.Invalid($"must be one of pending, in_review, approved, rejected, cancelled (got '{status}')", "status");
+        if (status is not null && !RequestStatus.All.Contains(status))
+            throw AweException.Invalid($"must be one of {string.Join(", ", RequestStatus.All)} (got '{status}')", "status");
         var q = db.Requests.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(artifact_type)) q = q.Where(r => r.ArtifactType == artifact_type);
         if (!string.IsNullOrWhiteSpace(artifact_id)) q = q.Where(r => r.ArtifactId == artifact_id);
@@ -126,8 +134,13 @@ public static class RequestEndpoints
         return rows.Select(RequestOut.From);
     }
 
-    private static async Task<RequestOut> Get(string id, AweDbContext db, CancellationToken ct) =>
-        RequestOut.From(await db.Requests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw InstanceStore.RequestNotFound(id));
+    private static async Task<RequestOut> Get(string id, AweDbContext db, CancellationToken ct)
+    {
+        var request = await db.Requests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw InstanceStore.RequestNotFound(id);
+        var timers = await db.Timers.AsNoTracking().Where(t => t.RequestId == id && t.State == TimerState.Pending)
+            .OrderBy(t => t.DueAt).ToListAsync(ct);
+        return RequestOut.From(request) with { PendingTimers = timers.Select(TimerOut.From).ToList() };
+    }
 
     private static async Task<RequestOut> Cancel(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
         AuditLog audit, CancellationToken ct)
@@ -177,13 +190,13 @@ public static class RequestEndpoints
 
     // ---- input ----
 
-    private static CreateInput ReadCreate(JsonNode? body, Configuration.AweOptions options)
+    private static CreateInput ReadCreate(JsonNode? body, Configuration.AweOptions options, DateTime now)
     {
         var problems = new List<ValidationProblem>();
         var r = new JsonFieldReader(problems);
         var o = r.Object(body, "");
         if (o is null) throw AweException.Invalid(problems);
-        r.RejectUnknown(o, "", ["policy_key", "artifact_type", "artifact_id", "context", "callback_url", "callback_secret_id", "requester"],
+        r.RejectUnknown(o, "", ["policy_key", "artifact_type", "artifact_id", "context", "callback_url", "callback_secret_id", "requester", "expires_at", "expires_in"],
             new Dictionary<string, string> { ["policy_version"] = "requests always run the active version of the policy" });
         var policyKey = r.String(o, "", "policy_key", required: true, maxLength: 128);
         var artifactType = r.String(o, "", "artifact_type", required: true, maxLength: 128);
@@ -201,8 +214,39 @@ public static class RequestEndpoints
             r.Fail("callback_url", $"{urlProblem} (got '{callbackUrl}')");
         var secretId = r.String(o, "", "callback_secret_id", required: false, maxLength: 36);
         var requester = r.UserId(o, "", "requester", required: false);
+        var (expiresAt, expiresIn) = ReadExpiry(r, o, now);
         if (problems.Count > 0) throw AweException.Invalid(problems);
-        return new CreateInput(policyKey!, artifactType!, artifactId!, context, callbackUrl, secretId, requester);
+        return new CreateInput(policyKey!, artifactType!, artifactId!, context, callbackUrl, secretId, requester, expiresAt, expiresIn);
+    }
+
+    /// <summary>expires_at (RFC 3339 with an offset, in the future) or expires_in (ISO-8601 duration), not both.</summary>
+    private static (DateTime? At, TimeSpan? In) ReadExpiry(JsonFieldReader r, JsonObject o, DateTime now)
+    {
+        var at = r.String(o, "", "expires_at", required: false, maxLength: 64);
+        var inText = r.String(o, "", "expires_in", required: false, maxLength: 64);
+        if (at is not null && inText is not null)
+        {
+            r.Fail("expires_at", "and expires_in both set the expiry; send one of them");
+            return (null, null);
+        }
+        if (inText is not null)
+        {
+            if (Activities.Deadlines.IsoDuration.TryParse(inText, out var span, out var problem)) return (null, span);
+            r.Fail("expires_in", problem!);
+        }
+        if (at is not null)
+        {
+            // An offset is required: a time without one means a different instant in every time zone.
+            if (!System.Text.RegularExpressions.Regex.IsMatch(at, @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)
+                || !DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var parsed))
+                r.Fail("expires_at", $"must be an RFC 3339 date-time with an offset, e.g. 2026-12-31T17:00:00Z (got '{at}')");
+            else if (parsed.UtcDateTime <= now)
+                r.Fail("expires_at", $"{at} is not in the future; a request must be able to live before it expires");
+            else if (parsed.UtcDateTime > now + Activities.Deadlines.IsoDuration.Max)
+                r.Fail("expires_at", $"{at} is more than ten years ahead, the longest lifetime AWE accepts");
+            else return (parsed.UtcDateTime, null);
+        }
+        return (null, null);
     }
 
     private static string? IdempotencyKey(HttpContext ctx)

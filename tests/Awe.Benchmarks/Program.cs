@@ -2,6 +2,8 @@
 //   dotnet run -c Release --project tests/Awe.Benchmarks
 // Each benchmark warms up, then runs for a fixed number of iterations and reports throughput and the mean
 // time per operation. Nothing here touches a database or the network: these are the costs the engine adds.
+// The durable timers are measured separately, against the real host on PostgreSQL (see TimerBenchmark.cs):
+//   dotnet run -c Release --project tests/Awe.Benchmarks -- timers "Host=127.0.0.1;Username=postgres;Database=postgres"
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Awe.Activities.JsonLogic;
@@ -10,6 +12,12 @@ using Awe.Activities.Policies;
 using Awe.Activities.Quorum;
 using Awe.Activities.Resolution;
 using Awe.Activities.Runtime;
+
+if (args is ["timers", var adminConnection, ..])
+{
+    await Awe.Benchmarks.TimerBenchmark.RunAsync(adminConnection);
+    return;
+}
 
 var rule = JsonNode.Parse("""{"or": [{"<": [{"var": "amount"}, 1000]}, {"in": [{"var": "district"}, ["d1", "d2", "d3"]]}]}""");
 var context = JsonNode.Parse("""{"amount": 2500, "district": "d7", "household": {"size": 5}}""");

@@ -135,6 +135,11 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(128)")
                         .HasColumnName("artifact_type");
 
+                    b.Property<string>("Calendar")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("calendar");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -168,6 +173,11 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("policy_key");
+
+                    b.Property<string>("RequestTtl")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_ttl");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -248,6 +258,10 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("current_stage_order");
 
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
                     b.Property<int>("LastEventSeq")
                         .HasColumnType("integer")
                         .HasColumnName("last_event_seq");
@@ -320,6 +334,11 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(36)")
                         .HasColumnName("id");
 
+                    b.Property<string>("Calendar")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("calendar");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -365,9 +384,19 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(36)")
                         .HasColumnName("policy_id");
 
+                    b.Property<string>("RemindEvery")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("remind_every");
+
                     b.Property<string>("SkipIf")
                         .HasColumnType("jsonb")
                         .HasColumnName("skip_if");
+
+                    b.Property<string>("Sla")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sla");
 
                     b.Property<int?>("SlaHours")
                         .HasColumnType("integer")
@@ -490,6 +519,82 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                     b.HasIndex("Assignee", "Status", "CreatedAt");
 
                     b.ToTable("approval_task", (string)null);
+                });
+
+            modelBuilder.Entity("Awe.Activities.Model.ApprovalTimer", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTime?>("FiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fired_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("request_id");
+
+                    b.Property<int?>("StageOrder")
+                        .HasColumnType("integer")
+                        .HasColumnName("stage_order");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("task_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_approval_timer_pending_due")
+                        .HasFilter("state = 'pending'");
+
+                    b.HasIndex("RequestId", "State");
+
+                    b.ToTable("approval_timer", (string)null);
                 });
 
             modelBuilder.Entity("Awe.Activities.Model.ApproverRule", b =>
@@ -936,6 +1041,15 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("StageId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Awe.Activities.Model.ApprovalTimer", b =>
+                {
+                    b.HasOne("Awe.Activities.Model.ApprovalRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

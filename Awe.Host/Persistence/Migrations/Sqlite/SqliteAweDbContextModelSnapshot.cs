@@ -130,6 +130,11 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("artifact_type");
 
+                    b.Property<string>("Calendar")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("calendar");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -163,6 +168,11 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT")
                         .HasColumnName("policy_key");
+
+                    b.Property<string>("RequestTtl")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_ttl");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -243,6 +253,10 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("current_stage_order");
 
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
                     b.Property<int>("LastEventSeq")
                         .HasColumnType("INTEGER")
                         .HasColumnName("last_event_seq");
@@ -315,6 +329,11 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("Calendar")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("calendar");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -360,9 +379,19 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("policy_id");
 
+                    b.Property<string>("RemindEvery")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remind_every");
+
                     b.Property<string>("SkipIf")
                         .HasColumnType("TEXT")
                         .HasColumnName("skip_if");
+
+                    b.Property<string>("Sla")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sla");
 
                     b.Property<int?>("SlaHours")
                         .HasColumnType("INTEGER")
@@ -485,6 +514,82 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                     b.HasIndex("Assignee", "Status", "CreatedAt");
 
                     b.ToTable("approval_task", (string)null);
+                });
+
+            modelBuilder.Entity("Awe.Activities.Model.ApprovalTimer", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTime?>("FiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fired_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
+                    b.Property<int?>("StageOrder")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stage_order");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("TaskId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("task_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_approval_timer_pending_due")
+                        .HasFilter("state = 'pending'");
+
+                    b.HasIndex("RequestId", "State");
+
+                    b.ToTable("approval_timer", (string)null);
                 });
 
             modelBuilder.Entity("Awe.Activities.Model.ApproverRule", b =>
@@ -929,6 +1034,15 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("StageId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Awe.Activities.Model.ApprovalTimer", b =>
+                {
+                    b.HasOne("Awe.Activities.Model.ApprovalRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -1,0 +1,149 @@
+using Awe.Activities.Model;
+using Awe.Activities.Runtime;
+using Awe.Host.Configuration;
+using Awe.Host.Persistence;
+using Awe.Host.Requests;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Awe.Host.Deadlines;
+
+/// <summary>
+/// Fires due timers (approval_timer). Runs in every replica: a claim leases due timers in due order (FOR UPDATE SKIP
+/// LOCKED on PostgreSQL, so replicas claim disjoint sets), and each timer then fires in its own transaction under the
+/// request lock, after the runner re-checks that it still applies — a decision that committed first makes it moot, so
+/// a deadline and a decision racing on one request have exactly one outcome. A replica that dies holding claims loses
+/// them when the lease passes. Between rounds it sleeps until the nearest pending timer, at most
+/// sla.check_interval_seconds, and wakes early when this process arms a nearer one.
+/// </summary>
+public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimerSignal signal, TimeProvider clock,
+    ILogger<TimerScheduler> log) : BackgroundService
+{
+    /// <summary>Identifies this replica in lease_owner.</summary>
+    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var (announced, next) = signal.Take();
+            var wait = TimeSpan.FromSeconds(options.CurrentValue.Sla.CheckIntervalSeconds);
+            try
+            {
+                var fired = await TickAsync(stoppingToken);
+                if (fired >= options.CurrentValue.Sla.BatchSize) continue; // more may be due right now
+                var nearest = await NearestAsync(stoppingToken);
+                if (announced != DateTime.MaxValue && (nearest is null || announced < nearest)) nearest = announced;
+                if (nearest is { } at)
+                {
+                    var untilDue = at - clock.GetUtcNow().UtcDateTime;
+                    if (untilDue < wait) wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue;
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogError(e, "Timer scheduler round failed; trying again in {Seconds} s", wait.TotalSeconds);
+            }
+            if (wait == TimeSpan.Zero) continue;
+            try
+            {
+                await Task.WhenAny(Task.Delay(wait, clock, stoppingToken), next);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Claims and fires every due timer it can (one batch); returns how many it claimed.</summary>
+    public async Task<int> TickAsync(CancellationToken ct)
+    {
+        var settings = options.CurrentValue.Sla;
+        var claimed = await ClaimAsync(settings, ct);
+        if (claimed.Count == 0) return 0;
+        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = settings.FireParallelism, CancellationToken = ct },
+            async (timer, token) => await FireAsync(timer.Id, timer.RequestId, timer.DueAt, token));
+        return claimed.Count;
+    }
+
+    /// <summary>A row of the claim's RETURNING list (a class with setters: EF Core materializes raw queries into properties).</summary>
+    private sealed class Claimed
+    {
+        public string Id { get; set; } = "";
+        public string RequestId { get; set; } = "";
+        public DateTime DueAt { get; set; }
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(SlaOptions settings, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
+        var sql = """
+            UPDATE approval_timer SET lease_owner = {0}, lease_until = {1}
+            WHERE id IN (
+                SELECT t.id FROM approval_timer t
+                WHERE t.state = 'pending' AND t.due_at <= {2} AND (t.lease_until IS NULL OR t.lease_until < {2})
+                ORDER BY t.due_at
+                LIMIT {3}
+                LOCK_CLAUSE)
+            RETURNING id AS "Id", request_id AS "RequestId", due_at AS "DueAt"
+            """.Replace("LOCK_CLAUSE", lockClause);
+        var rows = await db.Database.SqlQueryRaw<Claimed>(sql, ReplicaId, now.AddSeconds(settings.LeaseSeconds), now, settings.BatchSize)
+            .ToListAsync(ct);
+        foreach (var row in rows) row.DueAt = DateTime.SpecifyKind(row.DueAt, DateTimeKind.Utc);
+        return rows.OrderBy(r => r.DueAt).ToList();
+    }
+
+    private async Task FireAsync(string timerId, string requestId, DateTime dueAt, CancellationToken ct)
+    {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+            var store = scope.ServiceProvider.GetRequiredService<InstanceStore>();
+            var runner = scope.ServiceProvider.GetRequiredService<ApprovalRunner>();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            ApprovalInstance instance;
+            try
+            {
+                instance = await store.LoadForUpdateAsync(requestId, ct);
+            }
+            catch (Api.AweException)
+            {
+                return; // the request is gone (its timers went with it)
+            }
+            var kind = instance.Timers.FirstOrDefault(t => t.Id == timerId)?.Kind;
+            var outcome = await runner.FireTimerAsync(instance, timerId, ct);
+            store.AddCreated(instance);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            if (kind is null || outcome is TimerOutcome.NotDue) return;
+            var lag = clock.GetUtcNow().UtcDateTime - dueAt;
+            Observability.AweMetrics.TimerLag.Observe(Math.Max(0, lag.TotalSeconds));
+            Observability.AweMetrics.TimersFired.WithLabels(kind, outcome).Inc();
+            if (outcome != TimerOutcome.Moot)
+                log.LogInformation("Request {Request}: {Kind} timer fired {Lag:F0} ms after its due time: {Outcome}", requestId, kind, lag.TotalMilliseconds, outcome);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Nothing was written; the lease keeps the timer until it passes, then a replica tries again.
+            log.LogError(e, "Timer {Timer} of request {Request} failed to fire; retried after its lease", timerId, requestId);
+        }
+    }
+
+    /// <summary>When the next timer may be claimed: its due time, or the end of a lease another replica holds on it.</summary>
+    private async Task<DateTime?> NearestAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = await db.Timers.Where(t => t.State == TimerState.Pending && (t.LeaseUntil == null || t.LeaseUntil < now))
+            .OrderBy(t => t.DueAt).Select(t => (DateTime?)t.DueAt).FirstOrDefaultAsync(ct);
+        var leased = await db.Timers.Where(t => t.State == TimerState.Pending && t.LeaseUntil >= now)
+            .OrderBy(t => t.LeaseUntil).Select(t => t.LeaseUntil).FirstOrDefaultAsync(ct);
+        return due is null ? leased : leased is null || due < leased ? due : leased;
+    }
+}

@@ -13,6 +13,9 @@ public abstract class PeriodicWorker(TimeProvider clock, ILogger log, Operations
 
     public abstract Task<int> TickAsync(CancellationToken ct);
 
+    /// <summary>The pause between ticks: <see cref="Interval"/>, unless a worker can be woken earlier.</summary>
+    protected virtual Task WaitForNextTickAsync(CancellationToken ct) => Task.Delay(Interval, Clock, ct);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (readiness is not null)
@@ -32,7 +35,7 @@ public abstract class PeriodicWorker(TimeProvider clock, ILogger log, Operations
             }
             try
             {
-                await Task.Delay(Interval, Clock, stoppingToken);
+                await WaitForNextTickAsync(stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -14,6 +14,9 @@ namespace Awe.Host.Persistence;
 /// </summary>
 public abstract class AweDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>Set when this unit of work added webhook deliveries or made some due; its commit wakes the dispatcher.</summary>
+    public bool DeliveriesDue { get; set; }
+
     public DbSet<ApprovalPolicy> Policies => Set<ApprovalPolicy>();
     public DbSet<ApprovalStage> Stages => Set<ApprovalStage>();
     public DbSet<ApproverRule> Rules => Set<ApproverRule>();

@@ -39,10 +39,17 @@ public static class DatabaseSetup
     /// <summary>Registers AweDbContext as the subclass of the chosen store.</summary>
     public static void AddAweDatabase(this IServiceCollection services, DatabaseKind kind, string connectionString)
     {
+        services.AddSingleton<Webhooks.DeliverySignal>();
+        services.AddSingleton<Webhooks.DeliveryCommitInterceptor>();
+        void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
+        {
+            o.UseAweDatabase(kind, connectionString);
+            o.AddInterceptors(sp.GetRequiredService<Webhooks.DeliveryCommitInterceptor>());
+        }
         if (kind == DatabaseKind.Sqlite)
-            services.AddDbContext<AweDbContext, SqliteAweDbContext>(o => o.UseAweDatabase(kind, connectionString));
+            services.AddDbContext<AweDbContext, SqliteAweDbContext>(Configure);
         else
-            services.AddDbContext<AweDbContext, PostgresAweDbContext>(o => o.UseAweDatabase(kind, connectionString));
+            services.AddDbContext<AweDbContext, PostgresAweDbContext>(Configure);
     }
 
     /// <summary>Brings the schema up to date through the store's migrations (several replicas may race; EF takes a lock).</summary>

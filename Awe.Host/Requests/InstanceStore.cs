@@ -42,6 +42,7 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         foreach (var e in instance.NewEvents)
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
         if (instance.Request.CallbackUrl is not { } url) return;
+        db.DeliveriesDue |= instance.NewEvents.Count > 0;
         foreach (var e in instance.NewEvents)
             db.WebhookDeliveries.Add(new WebhookDelivery
             {

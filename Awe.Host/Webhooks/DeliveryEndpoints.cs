@@ -55,6 +55,7 @@ public static class DeliveryEndpoints
                         $"delivery {id} is being sent right now by replica {delivery.LeaseOwner} (claimed until {leasedUntil:O}); retry it after that if it is not delivered by then");
                 var before = new { delivery.Status, delivery.Attempt, delivery.LastStatusCode, delivery.LastError };
                 Reset(delivery, now);
+                db.DeliveriesDue = true;
                 audit.Record(ctx.Caller(), "delivery.retry", "delivery", id, before: before, after: new { delivery.Status, delivery.Attempt },
                     metadata: new { request_id = delivery.RequestId, event_type = delivery.EventType }, summary: $"retry of delivery {id}");
                 await db.SaveChangesAsync(ct);
@@ -79,6 +80,7 @@ public static class DeliveryEndpoints
                 var rows = await q.OrderBy(d => d.CreatedAt).Take(limit).ToListAsync(ct);
                 var now = clock.GetUtcNow().UtcDateTime;
                 foreach (var d in rows) Reset(d, now);
+                db.DeliveriesDue = rows.Count > 0;
                 audit.Record(ctx.Caller(), "delivery.bulk_retry", "delivery", requestId ?? "*",
                     after: new { retried = rows.Count }, metadata: new { request_id = requestId, event_type = eventType, since = sinceText, ids = rows.Select(d => d.Id) },
                     summary: $"bulk retry of {rows.Count} exhausted deliveries");

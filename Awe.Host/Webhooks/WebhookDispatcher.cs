@@ -9,13 +9,16 @@ using Microsoft.Extensions.Options;
 namespace Awe.Host.Webhooks;
 
 /// <summary>
-/// Runs in every replica. Each tick it leases up to batch_size due deliveries — the oldest pending one of each
-/// request only, so a request's events arrive in journal order — sends them concurrently, and records each
-/// attempt. Leases keep two replicas off the same delivery; a replica that dies mid-batch loses its leases
-/// when they expire, and another replica picks the deliveries up.
+/// Runs in every replica. A round leases up to batch_size due deliveries — the oldest pending one of each request
+/// only, so a request's events arrive in journal order — sends them concurrently, records each attempt, and leases
+/// the next batch at once while any are due (a backlog drains at the receivers' pace, not one batch per poll). It
+/// then sleeps until the poll interval passes or a commit in this process adds deliveries (<see cref="DeliverySignal"/>).
+/// Leases keep two replicas off the same delivery; a replica that dies mid-batch loses its leases when they expire,
+/// and another replica picks the deliveries up.
 /// </summary>
 public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
-    TimeProvider clock, ILogger<WebhookDispatcher> log, Operations.DatabaseReadiness readiness) : Hosting.PeriodicWorker(clock, log, readiness)
+    TimeProvider clock, ILogger<WebhookDispatcher> log, Operations.DatabaseReadiness readiness, DeliverySignal signal)
+    : Hosting.PeriodicWorker(clock, log, readiness)
 {
     public const string HttpClientName = "awe-webhooks";
     private const int MaxResponseBytes = 4096;
@@ -25,14 +28,23 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Webhook.PollIntervalSeconds);
 
-    /// <summary>One dispatcher round; returns how many deliveries were attempted.</summary>
+    protected override Task WaitForNextTickAsync(CancellationToken ct) => signal.WaitAsync(Interval, Clock, ct);
+
+    /// <summary>One dispatcher round: batches until nothing is due; returns how many deliveries were attempted.</summary>
     public override async Task<int> TickAsync(CancellationToken ct)
     {
         var settings = options.CurrentValue.Webhook;
-        var ids = await ClaimAsync(settings, ct);
-        if (ids.Count == 0) return 0;
-        await Task.WhenAll(ids.Select(id => AttemptAsync(id, settings, ct)));
-        return ids.Count;
+        var attempted = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            // A batch is at most batch_size sends in flight; the next one is claimed when it is done, which is also
+            // when a request's next event becomes claimable (order within a request is kept).
+            var ids = await ClaimAsync(settings, ct);
+            if (ids.Count == 0) break;
+            await Task.WhenAll(ids.Select(id => AttemptAsync(id, settings, ct)));
+            attempted += ids.Count;
+        }
+        return attempted;
     }
 
     private async Task<List<string>> ClaimAsync(WebhookOptions settings, CancellationToken ct)

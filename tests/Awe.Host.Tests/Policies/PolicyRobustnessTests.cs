@@ -138,7 +138,7 @@ public sealed class PolicyRobustnessTests(PostgresAppFixture fx) : IClassFixture
                 {
                     ["context"] = contexts[i].DeepClone(), ["requester"] = "u-alice",
                 });
-                if (simulate.Status != HttpStatusCode.OK) failures.Add($"simulate {key} #{i}: {(int)simulate.Status} {simulate.Raw}");
+                if (simulate.Status != HttpStatusCode.OK && !NoUserIds(simulate)) failures.Add($"simulate {key} #{i}: {(int)simulate.Status} {simulate.Raw}");
                 var request = await admin.PostJson("/v1/awe/requests", new JsonObject
                 {
                     ["policy_key"] = key, ["artifact_type"] = artifactType, ["artifact_id"] = $"a-{i}", ["context"] = contexts[i].DeepClone(),
@@ -146,6 +146,7 @@ public sealed class PolicyRobustnessTests(PostgresAppFixture fx) : IClassFixture
                 });
                 if (request.Status != HttpStatusCode.Created)
                 {
+                    if (NoUserIds(request)) continue;
                     failures.Add($"request {key} #{i}: {(int)request.Status} {request.Raw}");
                     continue;
                 }
@@ -155,6 +156,14 @@ public sealed class PolicyRobustnessTests(PostgresAppFixture fx) : IClassFixture
         });
         Assert.True(failures.IsEmpty, $"{failures.Count} server errors:\n{string.Join("\n", failures.Order())}");
     }
+
+    /// <summary>
+    /// The 422 for an expression whose result can never be user ids (a 3000-character literal, true, an object): the
+    /// caller's answer for a policy that was valid to store but yields no usable approvers for this context.
+    /// </summary>
+    private static bool NoUserIds(Reply reply) =>
+        reply.Status == HttpStatusCode.UnprocessableEntity && reply.ErrorCode == "AWE-012"
+        && reply.Raw.Contains("(expression)") && (reply.Raw.Contains("at most 128") || reply.Raw.Contains("only strings and numbers are user ids"));
 
     [Fact]
     public async Task Odd_query_and_route_values_never_give_a_500()

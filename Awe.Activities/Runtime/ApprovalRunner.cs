@@ -34,6 +34,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         var request = instance.Request;
         instance.DeferResolutionFailures = false;
         request.Status = RequestStatus.Pending;
+        request.SearchText = SearchText(request);
         Emit(instance, EventType.RequestCreated, new JsonObject
         {
             ["policy_key"] = request.PolicyKey,
@@ -131,7 +132,7 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         {
             RequestId = task.RequestId, StageId = task.StageId, StageOrder = task.StageOrder, Assignee = newAssignee,
             Kind = task.Kind, ReassignedFrom = task.Assignee, RequiredSlot = task.RequiredSlot, Status = TaskStatus.Open,
-            DueAt = task.DueAt, SearchText = task.SearchText, CreatedAt = now, UpdatedAt = now,
+            DueAt = task.DueAt, CreatedAt = now, UpdatedAt = now,
         };
         AddTask(instance, replacement);
         Emit(instance, EventType.TaskReassigned, new JsonObject
@@ -260,11 +261,10 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
 
         var now = Now;
         DateTime? dueAt = stage.SlaHours is { } h ? now.AddHours(h) : null;
-        var searchText = SearchText(request);
         foreach (var a in plan.Approvers)
-            AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, searchText, now));
+            AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, now));
         foreach (var o in plan.Observers)
-            AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, searchText, now));
+            AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, now));
 
         SetNode(instance, node, NodeStates.Active);
         request.Status = RequestStatus.InReview;
@@ -601,11 +601,11 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
     }
 
     private static ApprovalTask NewTask(ApprovalRequest request, StageSpec stage, string assignee, string kind, string? delegatedFrom,
-        string? requiredSlot, DateTime? dueAt, string searchText, DateTime now) => new()
+        string? requiredSlot, DateTime? dueAt, DateTime now) => new()
     {
         RequestId = request.Id, StageId = stage.StageId, StageOrder = stage.StageOrder, Assignee = assignee, Kind = kind,
         DelegatedFrom = delegatedFrom, RequiredSlot = requiredSlot, Status = TaskStatus.Open, DueAt = dueAt,
-        SearchText = searchText, CreatedAt = now, UpdatedAt = now,
+        CreatedAt = now, UpdatedAt = now,
     };
 
     private void Emit(ApprovalInstance instance, string type, JsonObject payload, int? stageOrder = null)
@@ -652,9 +652,6 @@ public sealed class ApprovalRunner(IApproverResolver resolver, IDelegationLookup
         return sb.Length <= SearchTextMaxLength ? sb.ToString() : sb.ToString(0, SearchTextMaxLength);
     }
 
-    /// <summary>
-    /// Every task of a request carries the search text, so a large context (a list of thousands of ids) must not be
-    /// copied onto each of them in full; the start of the context is what inbox searches need.
-    /// </summary>
+    /// <summary>The start of a large context (a list of thousands of ids) is what inbox searches need.</summary>
     public const int SearchTextMaxLength = 2000;
 }

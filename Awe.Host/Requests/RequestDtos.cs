@@ -25,7 +25,7 @@ public sealed record TaskOut(
         t.Id, t.RequestId, t.StageId, t.StageOrder, t.Assignee, t.AssigneeName, t.Kind, t.RequiredSlot is not null,
         t.DelegatedFrom, t.ReassignedFrom, t.Status, t.ClaimedAt, t.CompletedAt, t.DueAt, t.DecisionId, decision?.Action,
         decision?.Comment, t.CreatedAt, t.UpdatedAt, withContext ? request?.Context : null, request?.ArtifactType, request?.ArtifactId,
-        request?.PolicyKey, withContext ? t.SearchText : null);
+        request?.PolicyKey, withContext ? request?.SearchText : null);
 }
 
 public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks);

@@ -39,6 +39,9 @@ builder.WebHost.ConfigureKestrel(k =>
     k.Limits.MaxRequestHeadersTotalSize = awe.Server.MaxHeaderBytes * 4;
     k.Limits.MaxRequestLineSize = Math.Max(k.Limits.MaxRequestLineSize, awe.Server.MaxHeaderBytes * 4);
     k.Limits.MaxRequestHeaderCount = 1000;
+    // Header bytes outside ASCII would otherwise be a bare 400 from Kestrel: read them as UTF-8 (invalid sequences
+    // become U+FFFD) so the header reaches AWE and is judged like any other value (e.g. a token → 401 in the envelope).
+    k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
 });
 
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));

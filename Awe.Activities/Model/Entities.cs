@@ -89,6 +89,8 @@ public sealed class ApprovalRequest
     public string WorkflowState { get; set; } = "{}";
     /// <summary>When the earliest failed stage resolution is retried (null when none waits); indexed for the retry worker.</summary>
     public DateTime? ResolutionRetryAt { get; set; }
+    /// <summary>What the task inbox searches (artifact, policy, flattened context): kept once here, not on each task.</summary>
+    public string? SearchText { get; set; }
     /// <summary>Sequence number of the last journal event; orders events written in one transaction.</summary>
     public int LastEventSeq { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -115,7 +117,6 @@ public sealed class ApprovalTask
     public DateTime? CompletedAt { get; set; }
     public DateTime? DueAt { get; set; }
     public string? DecisionId { get; set; }
-    public string? SearchText { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -166,12 +166,11 @@ public sealed partial class ApprovalRunner
         var onStage = instance.StageTasks(stage.StageOrder)
             .Where(t => TaskStatus.IsLive(t.Status) || t.Status == TaskStatus.Completed).Select(t => t.Assignee).ToHashSet();
         var dueAt = StageDueAt(instance.Definition, stage, now);
-        var searchText = SearchText(instance.Request);
         var added = new List<ApprovalTask>();
         foreach (var a in plan.Approvers.Where(a => !onStage.Contains(a.Assignee)))
-            added.Add(NewTask(instance.Request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, searchText, now));
+            added.Add(NewTask(instance.Request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, now));
         foreach (var o in plan.Observers.Where(o => !onStage.Contains(o.Assignee)))
-            added.Add(NewTask(instance.Request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, searchText, now));
+            added.Add(NewTask(instance.Request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, now));
         foreach (var task in added) AddTask(instance, task);
         foreach (var task in instance.StageTasks(stage.StageOrder).Where(t => t.Kind == TaskKind.Approver && TaskStatus.IsLive(t.Status)))
         {

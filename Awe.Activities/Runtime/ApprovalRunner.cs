@@ -34,6 +34,7 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
         request.Status = RequestStatus.Pending;
         if (request.Requester is { } requester) request.Requester = UserIds.Canonical(requester);
         instance.State.CreatedBy = UserIds.Canonical(createdBy);
+        request.SearchText = SearchText(request);
         Emit(instance, EventType.RequestCreated, new JsonObject
         {
             ["policy_key"] = request.PolicyKey,
@@ -172,7 +173,7 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
         {
             RequestId = task.RequestId, StageId = task.StageId, StageOrder = task.StageOrder, Assignee = newAssignee,
             Kind = task.Kind, ReassignedFrom = task.Assignee, RequiredSlot = task.RequiredSlot, Status = TaskStatus.Open,
-            DueAt = task.DueAt, SearchText = task.SearchText, CreatedAt = now, UpdatedAt = now,
+            DueAt = task.DueAt, CreatedAt = now, UpdatedAt = now,
         };
         AddTask(instance, replacement);
         Emit(instance, EventType.TaskReassigned, new JsonObject
@@ -310,11 +311,10 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
 
         var now = Now;
         var dueAt = StageDueAt(instance.Definition, stage, now);
-        var searchText = SearchText(request);
         foreach (var a in plan.Approvers)
-            AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, searchText, now));
+            AddTask(instance, NewTask(request, stage, a.Assignee, TaskKind.Approver, a.DelegatedFrom, a.RequiredSlot, dueAt, now));
         foreach (var o in plan.Observers)
-            AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, searchText, now));
+            AddTask(instance, NewTask(request, stage, o.Assignee, TaskKind.Observer, o.DelegatedFrom, null, null, now));
 
         SetNode(instance, node, NodeStates.Active);
         ArmReminders(instance, node, now);
@@ -656,11 +656,11 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
     }
 
     private static ApprovalTask NewTask(ApprovalRequest request, StageSpec stage, string assignee, string kind, string? delegatedFrom,
-        string? requiredSlot, DateTime? dueAt, string searchText, DateTime now) => new()
+        string? requiredSlot, DateTime? dueAt, DateTime now) => new()
     {
         RequestId = request.Id, StageId = stage.StageId, StageOrder = stage.StageOrder, Assignee = assignee, Kind = kind,
         DelegatedFrom = delegatedFrom, RequiredSlot = requiredSlot, Status = TaskStatus.Open, DueAt = dueAt,
-        SearchText = searchText, CreatedAt = now, UpdatedAt = now,
+        CreatedAt = now, UpdatedAt = now,
     };
 
     private void Emit(ApprovalInstance instance, string type, JsonObject payload, int? stageOrder = null)
@@ -707,9 +707,6 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
         return sb.Length <= SearchTextMaxLength ? sb.ToString() : sb.ToString(0, SearchTextMaxLength);
     }
 
-    /// <summary>
-    /// Every task of a request carries the search text, so a large context (a list of thousands of ids) must not be
-    /// copied onto each of them in full; the start of the context is what inbox searches need.
-    /// </summary>
+    /// <summary>The start of a large context (a list of thousands of ids) is what inbox searches need.</summary>
     public const int SearchTextMaxLength = 2000;
 }

@@ -73,7 +73,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         WorkflowStateException w => (409, [new ApiError(ErrorCodes.WrongState, w.Message)]),
         SegregationOfDutiesException s => (403, [new ApiError(ErrorCodes.SegregationOfDuties, s.Message)]),
         UnusableApproversException u => (422, [new ApiError(ErrorCodes.Invalid,
-            $"{u.Message}. Nothing was changed; fix the request's context or the policy's rule")]),
+            $"{u.Message}. Nothing was changed")]),
         ApproverResolutionException r => (503, [new ApiError(ErrorCodes.ResolverUnavailable,
             $"approvers could not be resolved: {r.Message}. Nothing was changed; retry when the directory is reachable")]),
         BadHttpRequestException { StatusCode: 413 } => (413, [new ApiError(ErrorCodes.PayloadTooLarge,

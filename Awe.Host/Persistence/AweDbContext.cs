@@ -142,6 +142,7 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.WorkflowState).HasColumnName("workflow_state").HasColumnType(json);
             e.Property(x => x.LastEventSeq).HasColumnName("last_event_seq");
             e.Property(x => x.ResolutionRetryAt).HasColumnName("resolution_retry_at");
+            e.Property(x => x.SearchText).HasColumnName("search_text");
             e.HasIndex(x => x.ResolutionRetryAt);
             Timestamps(e);
             e.HasIndex(x => new { x.ArtifactType, x.ArtifactId });
@@ -171,7 +172,6 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             e.Property(x => x.CompletedAt).HasColumnName("completed_at");
             e.Property(x => x.DueAt).HasColumnName("due_at");
             e.Property(x => x.DecisionId).HasColumnName("decision_id").HasMaxLength(36);
-            e.Property(x => x.SearchText).HasColumnName("search_text");
             Timestamps(e);
             e.HasIndex(x => new { x.Assignee, x.Status, x.CreatedAt });
             e.HasIndex(x => new { x.RequestId, x.StageOrder });

@@ -28,13 +28,13 @@ public sealed record TaskOut(
     DateTime? DueAt, string? DecisionId, string? DecisionAction, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt,
     JsonNode? Context, string? ArtifactType, string? ArtifactId, string? PolicyKey, string? SearchText)
 {
-    /// <param name="withContext">False where the caller just sent the context (the create answer): repeating it on
-    /// each of thousands of tasks would multiply the answer's size.</param>
+    /// <param name="withContext">False where the caller just sent the context (the create answer): repeating it, or
+    /// the search text derived from it, on each of thousands of tasks would multiply the answer's size.</param>
     public static TaskOut From(ApprovalTask t, ApprovalRequest? request, ApprovalDecision? decision, bool withContext = true) => new(
         t.Id, t.RequestId, t.StageId, t.StageOrder, t.Assignee, t.AssigneeName, t.Kind, t.RequiredSlot is not null,
         t.DelegatedFrom, t.ReassignedFrom, t.Status, t.ClaimedAt, t.CompletedAt, t.DueAt, t.DecisionId, decision?.Action,
         decision?.Comment, t.CreatedAt, t.UpdatedAt, withContext ? request?.Context : null, request?.ArtifactType, request?.ArtifactId,
-        request?.PolicyKey, t.SearchText);
+        request?.PolicyKey, withContext ? request?.SearchText : null);
 }
 
 public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks);

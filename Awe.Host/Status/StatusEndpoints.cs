@@ -33,6 +33,13 @@ public static class StatusEndpoints
                     webhook = new { max_attempts = o.Webhook.MaxAttempts, backoff_seconds = o.Webhook.BackoffSeconds, timeout_seconds = o.Webhook.TimeoutSeconds },
                     sla = new { check_interval_seconds = o.Sla.CheckIntervalSeconds },
                     auth = new { dev_mode = o.Keycloak.DevMode },
+                    // What a caller must stay within, so it can check before it sends.
+                    limits = new
+                    {
+                        max_body_bytes = o.Server.MaxBodyBytes, max_header_bytes = o.Server.MaxHeaderBytes,
+                        max_approvers_per_stage = o.Limits.MaxApproversPerStage, max_tasks_per_request = o.Limits.MaxTasksPerRequest,
+                        max_context_bytes = o.Limits.MaxContextBytes,
+                    },
                 });
             })
             .WithTags("System").WithSummary("Non-secret configuration");

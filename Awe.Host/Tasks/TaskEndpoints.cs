@@ -71,7 +71,7 @@ public static class TaskEndpoints
             // The caller's text is a literal substring: escape LIKE's wildcards so "50%" or "a_b" match only themselves.
             var literal = search_text.Trim().ToLowerInvariant().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
             var needle = $"%{literal}%";
-            q = q.Where(x => x.t.SearchText != null && EF.Functions.Like(x.t.SearchText.ToLower(), needle, @"\"));
+            q = q.Where(x => x.r.SearchText != null && EF.Functions.Like(x.r.SearchText.ToLower(), needle, @"\"));
         }
 
         var total = await q.CountAsync(ct);

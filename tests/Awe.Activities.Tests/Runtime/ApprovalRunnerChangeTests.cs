@@ -22,7 +22,7 @@ public class ApprovalRunnerChangeTests
         Assert.Equal((TaskStatus.Reassigned, e.Now), (old.Status, old.CompletedAt));
         Assert.Equal(("u-c", "u-a", "u-a", TaskStatus.Open, TaskKind.Approver),
             (replacement.Assignee, replacement.ReassignedFrom, replacement.RequiredSlot, replacement.Status, replacement.Kind));
-        Assert.Equal((old.StageId, old.StageOrder, old.DueAt, old.SearchText), (replacement.StageId, replacement.StageOrder, replacement.DueAt, replacement.SearchText));
+        Assert.Equal((old.StageId, old.StageOrder, old.DueAt), (replacement.StageId, replacement.StageOrder, replacement.DueAt));
         Assert.Equal(Engine.T0.UtcDateTime.AddHours(8), replacement.DueAt);
         Assert.Null(replacement.DelegatedFrom);
 

@@ -104,11 +104,11 @@ public class SearchTextTests
     }
 
     [Fact]
-    public async Task Every_task_of_a_request_carries_its_search_text()
+    public async Task The_request_holds_the_search_text_once_instead_of_every_task()
     {
         var e = new Engine();
         var i = await e.StartAsync(Build.Policy(Build.Stage(1, Build.User("u-a"), Build.Observer("u-o"))),
             new JsonObject { ["district"] = "D7" });
-        Assert.All(i.Request.Tasks, t => Assert.Equal("loan L-1001 loan-approval district:D7", t.SearchText));
+        Assert.Equal("loan L-1001 loan-approval district:D7", i.Request.SearchText);
     }
 }

@@ -56,6 +56,10 @@ public sealed class ConfigurationTests
         { new() { ["awe:server:max_body_bytes"] = "10" }, "awe.server.max_body_bytes" },
         { new() { ["awe:sla:check_interval_seconds"] = "0" }, "awe.sla.check_interval_seconds" },
         { new() { ["awe:notifier:enabled"] = "true" }, "awe.notifier.smtp_host" },
+        { new() { ["awe:server:max_header_bytes"] = "100" }, "awe.server.max_header_bytes" },
+        { new() { ["awe:limits:max_approvers_per_stage"] = "0" }, "awe.limits.max_approvers_per_stage" },
+        { new() { ["awe:limits:max_tasks_per_request"] = "10" }, "awe.limits.max_tasks_per_request" },
+        { new() { ["awe:limits:max_context_bytes"] = "0" }, "awe.limits.max_context_bytes" },
     };
 
     [Theory]

@@ -43,6 +43,9 @@ public sealed class EnvelopeAndRoutingTests(PostgresAppFixture fx) : IClassFixtu
         Assert.Equal([60, 300, 900, 3600, 21600], webhook["backoff_seconds"]!.AsArray().Select(x => (int)x!));
         Assert.Equal(10, (int?)webhook["timeout_seconds"]);
         Assert.Equal(5, (int?)response["sla"]!["check_interval_seconds"]);
+        var limits = response["limits"]!;
+        Assert.Equal((1048576, 32768, 5000, 10000, 262144), ((int)limits["max_body_bytes"]!, (int)limits["max_header_bytes"]!,
+            (int)limits["max_approvers_per_stage"]!, (int)limits["max_tasks_per_request"]!, (int)limits["max_context_bytes"]!));
         foreach (var secret in new[] { "secret", "password", "smtp_user", "admin_client" })
             Assert.DoesNotContain(secret, reply.Raw, StringComparison.OrdinalIgnoreCase);
     }

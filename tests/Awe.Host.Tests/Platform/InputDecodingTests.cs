@@ -113,7 +113,7 @@ public sealed class InputDecodingTests(PostgresAppFixture fx) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Kestrel_answers_an_oversized_token_with_the_envelope_too()
+    public async Task Under_kestrel_an_oversized_token_or_a_header_that_is_not_ascii_is_answered_in_the_envelope()
     {
         // The test host has no Kestrel; a real process does, and Kestrel's own limit would answer a bare 431.
         await using var host = await HostProcess.StartAsync(fx.Database.ConnectionString);
@@ -124,6 +124,25 @@ public sealed class InputDecodingTests(PostgresAppFixture fx) : IClassFixture<Po
         EnvelopeAssert.Error(reply, HttpStatusCode.RequestHeaderFieldsTooLarge, "AWE-014");
         using var normal = host.ClientFor(Tokens.Admin);
         (await normal.GetJson("/v1/awe/policies")).Expect(HttpStatusCode.OK);
+
+        // Header bytes that are not ASCII: Kestrel refuses those itself (a bare 400) unless told how to read them.
+        var raw = await RawAsync(host, "GET /v1/awe/policies HTTP/1.1\r\nHost: x\r\nX-Note: caf\u00e9\r\nAuthorization: Bearer "
+                                       + Tokens.Admin + "\r\nConnection: close\r\n\r\n", latin1: false);
+        Assert.StartsWith("HTTP/1.1 200", raw);
+        raw = await RawAsync(host, "GET /v1/awe/policies HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \u00ff\u00fe\r\nConnection: close\r\n\r\n", latin1: true);
+        Assert.StartsWith("HTTP/1.1 401", raw);
+        Assert.Contains("AWE-013", raw);
+    }
+
+    private static async Task<string> RawAsync(HostProcess host, string request, bool latin1)
+    {
+        var uri = new Uri(host.BaseUrl);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        await using var stream = tcp.GetStream();
+        await stream.WriteAsync(latin1 ? Encoding.Latin1.GetBytes(request) : Encoding.UTF8.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
     }
 
     private sealed class BrokenDelegationLookup : IDelegationLookup

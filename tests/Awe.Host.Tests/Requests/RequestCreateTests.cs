@@ -31,6 +31,10 @@ public sealed class RequestCreateTests(PostgresAppFixture f) : IClassFixture<Pos
             Assert.Equal("open", t.Str("status"));
             Assert.Equal("doc-7", t.Str("artifact_id"));
             Assert.Equal(key, t.Str("policy_key"));
+            // Not repeated on every task of the answer (thousands, for a large stage): the caller just sent the
+            // context, and the search text is derived from it. GET /tasks carries both.
+            Assert.Null(t["context"]);
+            Assert.Null(t["search_text"]);
         });
         Assert.Equal("approver", created.TaskOf(alice).Str("kind"));
         Assert.Equal("approver", created.TaskOf(bob).Str("kind"));

@@ -291,6 +291,10 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("resolution_retry_at");
 
+                    b.Property<string>("SearchText")
+                        .HasColumnType("text")
+                        .HasColumnName("search_text");
+
                     b.Property<string>("SourceService")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -483,10 +487,6 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("required_slot");
-
-                    b.Property<string>("SearchText")
-                        .HasColumnType("text")
-                        .HasColumnName("search_text");
 
                     b.Property<string>("StageId")
                         .IsRequired()

@@ -286,6 +286,10 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("resolution_retry_at");
 
+                    b.Property<string>("SearchText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("search_text");
+
                     b.Property<string>("SourceService")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -478,10 +482,6 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT")
                         .HasColumnName("required_slot");
-
-                    b.Property<string>("SearchText")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("search_text");
 
                     b.Property<string>("StageId")
                         .IsRequired()

@@ -154,6 +154,10 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
             throw new WorkflowStateException($"task {task.Id} is {task.Status}; only an open or claimed task can be reassigned");
         if (newAssignee == task.Assignee)
             throw new WorkflowStateException($"task {task.Id} is already assigned to {newAssignee}");
+        // A reassignment adds a task, so it counts against the request's bound like a stage does.
+        if (instance.Request.Tasks.Count + 1 > _settings.MaxTasksPerRequest)
+            throw new WorkflowStateException(
+                $"request {instance.Request.Id} already holds {instance.Request.Tasks.Count} tasks, the most a request may have (awe.limits.max_tasks_per_request); decide the task instead");
         // Two live tasks for one person on one stage would give them two votes.
         if (instance.StageTasks(task.StageOrder).Any(t => t.Assignee == newAssignee && TaskStatus.IsLive(t.Status)))
             throw new WorkflowStateException($"{newAssignee} already has an open task on stage {task.StageOrder}");

@@ -237,4 +237,19 @@ public class ReassignSegregationOfDutiesTests
         var l = await f.ReassignAsync(k, "u-b", "u-a");
         Assert.Equal("u-a", Assert.Single(l.NewTasks).Assignee);
     }
+
+    [Fact]
+    public async Task Reassignment_is_refused_when_the_request_already_holds_its_most_tasks()
+    {
+        var e = new Engine { Settings = RunnerSettings.Default with { MaxTasksPerRequest = 2 } };
+        var i = await e.StartAsync(Policy(Stage(1, User("u-a"), User("u-b"))));
+        var attempt = Engine.Reload(i);
+        var before = Show.Snapshot(attempt);
+
+        var refused = await Assert.ThrowsAsync<WorkflowStateException>(() =>
+            e.Runner.ReassignAsync(attempt, Engine.LiveTask(attempt, "u-a").Id, "u-c", "u-admin", null, CancellationToken.None));
+
+        Assert.Contains("awe.limits.max_tasks_per_request", refused.Message);
+        Assert.Equal(before, Show.Snapshot(attempt));
+    }
 }

@@ -170,7 +170,10 @@ public sealed class Engine
 
     public List<ApprovalEvent> Journal { get; } = [];
 
-    public ApprovalRunner Runner => new(ResolverOverride ?? Resolver, Delegations, Clock);
+    /// <summary>When set, the runner's settings (limits, retry backoff); else the defaults.</summary>
+    public RunnerSettings? Settings { get; set; }
+
+    public ApprovalRunner Runner => new(ResolverOverride ?? Resolver, Delegations, Clock, Settings);
 
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 

@@ -166,14 +166,15 @@ public static class PolicyEndpoints
     }
 
     private static async Task<SimulateResponse> Simulate(string key, int version, HttpContext ctx, AweDbContext db, ApprovalRunner runner,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, Microsoft.Extensions.Options.IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadObjectAsync(ctx.Request, allowEmpty: true);
         var problems = new List<ValidationProblem>();
         var reader = new JsonFieldReader(problems);
         reader.RejectUnknown(body, "", ["context", "requester", "created_by", "prior_approvers"]);
         var context = body["context"] ?? new JsonObject();
-        if (context is not JsonObject) reader.Fail("context", "must be an object");
+        if (context is not JsonObject co) reader.Fail("context", "must be an object");
+        else RequestEndpoints.ContextFits(reader, co, options.Value.Limits.MaxContextBytes);
         var requester = reader.UserId(body, "", "requester", required: false);
         var createdBy = reader.UserId(body, "", "created_by", required: false);
         if (problems.Count > 0) throw AweException.Invalid(problems);

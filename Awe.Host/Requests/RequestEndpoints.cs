@@ -205,9 +205,7 @@ public static class RequestEndpoints
         if (o["context"] is { } c)
         {
             if (c is not JsonObject co) r.Fail("context", $"must be an object, not {JsonFieldReader.Describe(c)}");
-            else if (Encoding.UTF8.GetByteCount(co.ToJsonString()) is var size && size > options.Limits.MaxContextBytes)
-                r.Fail("context", $"is {size} bytes of JSON, more than the {options.Limits.MaxContextBytes} a request's context may have (awe.limits.max_context_bytes); pass large data by reference");
-            else context = (JsonObject)co.DeepClone();
+            else if (ContextFits(r, co, options.Limits.MaxContextBytes)) context = (JsonObject)co.DeepClone();
         }
         var callbackUrl = r.String(o, "", "callback_url", required: false, maxLength: 2048);
         if (callbackUrl is not null && Webhooks.OutboundAddressPolicy.CheckUrl(callbackUrl, options.Outbound.AllowPrivateNetworks) is { } urlProblem)
@@ -247,6 +245,15 @@ public static class RequestEndpoints
             else return (parsed.UtcDateTime, null);
         }
         return (null, null);
+    }
+
+    /// <summary>False (with the problem recorded) when the context is larger than awe.limits.max_context_bytes.</summary>
+    public static bool ContextFits(JsonFieldReader r, JsonObject context, int maxBytes)
+    {
+        var size = Encoding.UTF8.GetByteCount(context.ToJsonString());
+        if (size <= maxBytes) return true;
+        r.Fail("context", $"is {size} bytes of JSON, more than the {maxBytes} a request's context may have (awe.limits.max_context_bytes); pass large data by reference");
+        return false;
     }
 
     private static string? IdempotencyKey(HttpContext ctx)

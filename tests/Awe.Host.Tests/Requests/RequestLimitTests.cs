@@ -103,4 +103,17 @@ public sealed class RequestLimitTests(SmallLimitsFixture f) : IClassFixture<Smal
         Assert.Equal(0, await RequestRowsAsync(key));
         (await f.Admin.PostJson("/v1/awe/requests", Flow.RequestBody(key, new JsonObject { ["notes"] = "short" }))).Expect(HttpStatusCode.Created);
     }
+
+    [Fact]
+    public async Task Simulate_holds_its_context_to_the_same_limit()
+    {
+        var key = await Flow.OneStageAsync(f.Admin, "all", null, Flow.Unique("u"));
+
+        var reply = await f.Admin.PostJson($"/v1/awe/policies/{key}/versions/1/simulate",
+            new JsonObject { ["context"] = new JsonObject { ["notes"] = new string('n', SmallLimitsFixture.ContextBytes) } });
+
+        var errors = EnvelopeAssert.Error(reply, HttpStatusCode.UnprocessableEntity, "AWE-012");
+        Assert.Equal("context", (string?)errors[0]!["path"]);
+        Assert.Contains("awe.limits.max_context_bytes", (string?)errors[0]!["message"]);
+    }
 }

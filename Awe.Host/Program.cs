@@ -7,6 +7,7 @@ using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Delegations;
 using Awe.Host.Identity;
+using Awe.Host.OpenApi;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
 using Awe.Host.Requests;
@@ -82,12 +83,7 @@ builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-{
-    doc.Info.Title = "AWE — approval workflow engine";
-    doc.Info.Description = "Policies, requests, tasks and decisions under /v1/awe. Errors use the envelope {id, version, responsetime, response: null, errors: [{errorCode, message}]}.";
-    return Task.CompletedTask;
-}));
+builder.Services.AddAweOpenApi();
 
 var app = builder.Build();
 

@@ -179,7 +179,7 @@ internal static class RequestSchemas
                 ("request_id", Str(36).OrNull()), ("event_type", Str(32).OrNull()),
                 ("since", Str(64, "ISO 8601 timestamp: deliveries created at or after it", format: "date-time").OrNull()),
                 ("limit", Int(1, 10_000, "at most this many (default 1000)").OrNull())),
-                new JsonObject { ["event_type"] = "request.approved", ["since"] = "2026-11-01T00:00:00Z", ["limit"] = 100 }),
+                new JsonObject { ["event_type"] = "request_approved", ["since"] = "2026-11-01T00:00:00Z", ["limit"] = 100 }),
         };
     }
 

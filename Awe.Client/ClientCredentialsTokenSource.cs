@@ -18,12 +18,13 @@ public sealed class ClientCredentialsTokenSource(ClientCredentials credentials, 
         try
         {
             if (token is not null && time.GetUtcNow() < renewAt) return token;
-            var form = new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials", ["client_id"] = credentials.ClientId, ["client_secret"] = credentials.ClientSecret,
-            };
+            var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
             if (credentials.Scope is { } scope) form["scope"] = scope;
-            using var response = await http.PostAsync(credentials.TokenEndpoint, new FormUrlEncodedContent(form), ct);
+            using var message = new HttpRequestMessage(HttpMethod.Post, credentials.TokenEndpoint) { Content = new FormUrlEncodedContent(form) };
+            // client_secret_basic (RFC 6749 2.3.1), which Keycloak and every OIDC provider accept.
+            message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(
+                System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(credentials.ClientId)}:{Uri.EscapeDataString(credentials.ClientSecret)}")));
+            using var response = await http.SendAsync(message, ct);
             if (!response.IsSuccessStatusCode)
                 throw new HttpRequestException($"token endpoint {credentials.TokenEndpoint} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}",
                     null, response.StatusCode);

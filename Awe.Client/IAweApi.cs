@@ -20,6 +20,10 @@ public interface IAweApi
     [Get("/v1/awe/policies/{key}/versions/{version}")]
     Task<Policy> GetPolicyAsync(string key, int version, CancellationToken ct = default);
 
+    /// <summary>One version as the server answers it, untyped: the form policy tools compare and export.</summary>
+    [Get("/v1/awe/policies/{key}/versions/{version}")]
+    Task<JsonObject> GetPolicyDocumentAsync(string key, int version, CancellationToken ct = default);
+
     /// <summary>Creates version 1 (a draft) of a new policy.</summary>
     [Post("/v1/awe/policies")]
     Task<Policy> CreatePolicyAsync([Body] JsonObject policy, CancellationToken ct = default);

@@ -97,6 +97,10 @@ using (var scope = app.Services.CreateScope())
     var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
     await DatabaseSetup.InitializeAsync(db, dbKind, CancellationToken.None);
     app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
+    if (awe.Workflows.ImportDir is { Length: > 0 } importDir)
+        foreach (var imported in await PolicyImport.ApplyFolderAsync(db, scope.ServiceProvider.GetRequiredService<AuditLog>(), importDir,
+                     DateTime.UtcNow, CancellationToken.None))
+            app.Logger.LogInformation("Policy import: {Key} {Action} (v{Version})", imported.PolicyKey, imported.Action, imported.Version);
 }
 
 app.UseMiddleware<ErrorHandlingMiddleware>();

@@ -15,6 +15,13 @@ public sealed class AweOptions
     [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
+    [ConfigurationKeyName("workflows")] public WorkflowsOptions Workflows { get; set; } = new();
+}
+
+public sealed class WorkflowsOptions
+{
+    /// <summary>A folder of policy files (*.json) applied at start: a new active version for each file that differs. Empty = off.</summary>
+    [ConfigurationKeyName("import_dir")] public string ImportDir { get; set; } = "";
 }
 
 public sealed class WebhookOptions

@@ -23,6 +23,9 @@ public sealed class WorkflowImportTests : IAsyncLifetime
         Directory.Delete(folder, recursive: true);
     }
 
+    private List<string> Keys() =>
+        Directory.GetFiles(folder, "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!["policy_key"]!.GetValue<string>()).ToList();
+
     private Dictionary<string, string?> Settings => new() { ["awe:workflows:import_dir"] = folder };
 
     private static async Task<List<(int Version, string Status)>> Versions(HostProcess host, string key) =>
@@ -34,8 +37,7 @@ public sealed class WorkflowImportTests : IAsyncLifetime
     {
         await using (var host = await HostProcess.StartAsync(db.ConnectionString, Settings))
         {
-            foreach (var key in new[] { "demo.v1", "registry.enrolment", "payment.by_amount", "benefit.enrolment" })
-                Assert.Equal([(1, "active")], await Versions(host, key));
+            foreach (var key in Keys()) Assert.Equal([(1, "active")], await Versions(host, key));
             // Usable at once: the smoke test's request runs on the imported demo.v1.
             (await host.ClientFor(Tokens.Admin).PostJson("/v1/awe/requests",
                 new JsonObject { ["policy_key"] = "demo.v1", ["artifact_type"] = "demo.artifact", ["artifact_id"] = "imported-1" })).Expect(HttpStatusCode.Created);
@@ -52,7 +54,7 @@ public sealed class WorkflowImportTests : IAsyncLifetime
         Assert.Equal([(2, "active"), (1, "archived")], await Versions(third, "demo.v1"));
         Assert.Equal([(1, "active")], await Versions(third, "payment.by_amount"));
         var audit = (await third.ClientFor(Tokens.Admin).GetJson("/v1/awe/admin/audit?action=policy.import")).Expect(HttpStatusCode.OK).Json.AsArray();
-        Assert.Equal(5, audit.Count);
+        Assert.Equal(Keys().Count + 1, audit.Count);
     }
 
     [Fact]

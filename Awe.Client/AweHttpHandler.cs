@@ -10,6 +10,8 @@ namespace Awe.Client;
 /// </summary>
 public sealed class AweHttpHandler(AweClientOptions options, Func<CancellationToken, ValueTask<string?>> token) : DelegatingHandler
 {
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         if (await token(ct) is { Length: > 0 } bearer)
@@ -25,7 +27,8 @@ public sealed class AweHttpHandler(AweClientOptions options, Func<CancellationTo
         {
             var response = await base.SendAsync(request, ct);
             if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt >= options.MaxRetries) return response;
-            var wait = response.Headers.RetryAfter?.Delta ?? delay;
+            // The server's Retry-After wins, capped so that a misconfigured proxy cannot park the caller for hours.
+            var wait = response.Headers.RetryAfter?.Delta is { } asked ? TimeSpan.FromTicks(Math.Min(asked.Ticks, MaxWait.Ticks)) : delay;
             response.Dispose();
             await Task.Delay(wait, ct);
             delay *= 2;

@@ -65,6 +65,8 @@ internal static class SchemaKit
     public static T OrNull<T>(this T schema) where T : OpenApiSchema
     {
         if (schema.Type is { } t) schema.Type = t | JsonSchemaType.Null;
+        // An enum restricts null too: list it, or the schema would refuse the null the reader accepts.
+        schema.Enum?.Add(null!);
         return schema;
     }
 

@@ -8,6 +8,7 @@ using Awe.Host.Configuration;
 using Awe.Host.Deadlines;
 using Awe.Host.Delegations;
 using Awe.Host.Identity;
+using Awe.Host.OpenApi;
 using Awe.Host.Operations;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
@@ -47,6 +48,13 @@ builder.WebHost.ConfigureKestrel(k =>
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
 builder.Services.AddAweDatabaseStartup(dbKind);
+// Policy files are validated now, so a bad file stops the start at once; they are applied after the migrations.
+if (awe.Workflows.ImportDir is { Length: > 0 } importDir)
+{
+    var policyFiles = PolicyImport.Read(importDir);
+    builder.Services.AddSingleton<IAfterMigration>(sp =>
+        new PolicyImportStep(policyFiles, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolicyImportStep>>()));
+}
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -98,12 +106,7 @@ builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-{
-    doc.Info.Title = "AWE — approval workflow engine";
-    doc.Info.Description = "Policies, requests, tasks and decisions under /v1/awe. Errors use the envelope {id, version, responsetime, response: null, errors: [{errorCode, message}]}.";
-    return Task.CompletedTask;
-}));
+builder.Services.AddAweOpenApi();
 
 var app = builder.Build();
 

@@ -15,7 +15,13 @@ namespace Awe.Activities.Webhooks;
 /// <see cref="Headers"/>), ", "-separated for the reference header.
 /// This file has no dependencies so that callers may copy it to verify deliveries.
 /// </summary>
-public static class WebhookSignatures
+#if AWE_CLIENT
+// Compiled into Awe.Client too, where it stays internal behind AweWebhookVerifier so the two assemblies never clash.
+internal
+#else
+public
+#endif
+static class WebhookSignatures
 {
     public const string SecretPrefix = "whsec_";
 

@@ -5,11 +5,14 @@ namespace Awe.Host.Auth;
 
 public enum Access { AnyCaller, Viewer, Admin }
 
+/// <summary>Endpoint metadata naming the access an endpoint requires; the OpenAPI contract reads it (security, 401/403).</summary>
+public sealed record AccessRequirement(Access Access);
+
 public static class AccessExtensions
 {
     /// <summary>Endpoints state what they need; the filter answers 401/403 in the error envelope before the handler runs.</summary>
     public static TBuilder RequireAccess<TBuilder>(this TBuilder builder, Access access) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (ctx, next) =>
+        builder.WithMetadata(new AccessRequirement(access)).AddEndpointFilter(async (ctx, next) =>
         {
             var identity = await AuthenticateAsync(ctx.HttpContext);
             switch (access)

@@ -19,12 +19,19 @@ public sealed class AweOptions
     [ConfigurationKeyName("limits")] public LimitsOptions Limits { get; set; } = new();
     [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
     [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
+    [ConfigurationKeyName("workflows")] public WorkflowsOptions Workflows { get; set; } = new();
 }
 
 public sealed class DataProtectionSettings
 {
     /// <summary>Base64 of 32 random bytes that encrypt the key ring at rest; empty = stored unencrypted.</summary>
     [ConfigurationKeyName("master_key")] public string MasterKey { get; set; } = "";
+}
+
+public sealed class WorkflowsOptions
+{
+    /// <summary>A folder of policy files (*.json) applied at start: a new active version for each file that differs. Empty = off.</summary>
+    [ConfigurationKeyName("import_dir")] public string ImportDir { get; set; } = "";
 }
 
 public sealed class WebhookOptions

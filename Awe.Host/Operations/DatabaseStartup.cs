@@ -10,7 +10,7 @@ namespace Awe.Host.Operations;
 /// schema current before the first request. Later attempts run in the background while /health/live answers.
 /// </summary>
 public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadiness readiness, DatabaseKind kind,
-    ILogger<DatabaseStartup> log) : IHostedService
+    ILogger<DatabaseStartup> log, IReadOnlyList<IAfterMigration>? afterMigration = null) : IHostedService
 {
     /// <summary>Waits between attempts; the last one repeats.</summary>
     public static readonly TimeSpan[] Backoff =
@@ -54,6 +54,7 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
             var applied = await MigrateAsync(db, kind, log, ct);
+            foreach (var step in afterMigration ?? []) await step.RunAsync(scope.ServiceProvider, ct);
             readiness.MarkSchemaReady();
             log.LogInformation("Database ({Kind}) reachable on attempt {Attempt}; schema up to date ({Applied} migration(s) applied by this process)",
                 kind, attempt, applied);

@@ -9,7 +9,17 @@ public static class OperationsSetup
     {
         services.AddSingleton<DatabaseReadiness>();
         services.AddHostedService(sp => new DatabaseStartup(sp.GetRequiredService<IServiceScopeFactory>(),
-            sp.GetRequiredService<DatabaseReadiness>(), kind, sp.GetRequiredService<ILogger<DatabaseStartup>>()));
+            sp.GetRequiredService<DatabaseReadiness>(), kind, sp.GetRequiredService<ILogger<DatabaseStartup>>(),
+            sp.GetServices<IAfterMigration>().ToList()));
         return services;
     }
+}
+
+/// <summary>
+/// Work that needs the migrated schema and must be done before the host reports ready (e.g. importing policy files).
+/// Runs inside each start-up attempt, so a database that drops mid-way is retried like the migration itself.
+/// </summary>
+public interface IAfterMigration
+{
+    Task RunAsync(IServiceProvider services, CancellationToken ct);
 }

@@ -6,6 +6,7 @@ using Awe.Host.Audit;
 using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Delegations;
+using Awe.Host.Hosting;
 using Awe.Host.Identity;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
@@ -123,6 +124,7 @@ app.MapMetrics("/v1/awe/metrics");
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
 
-app.Run();
+if (awe.Studio.Serve) await EmbeddedStudio.RunBesideAsync(app, awe.Studio.Url);
+else app.Run();
 
 public partial class Program;

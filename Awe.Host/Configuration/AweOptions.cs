@@ -15,6 +15,7 @@ public sealed class AweOptions
     [ConfigurationKeyName("notifier")] public NotifierOptions Notifier { get; set; } = new();
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
+    [ConfigurationKeyName("studio")] public HostedStudioOptions Studio { get; set; } = new();
 }
 
 public sealed class WebhookOptions
@@ -79,6 +80,16 @@ public sealed class ServerOptions
 {
     [ConfigurationKeyName("port")] public int Port { get; set; } = 8000;
     [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>
+/// Studio run inside this process, beside the API: the one-command local start (launchSettings turns it on). The
+/// awe-ui image runs Awe.Studio on its own instead; Studio's other awe.studio keys are read by Studio itself.
+/// </summary>
+public sealed class HostedStudioOptions
+{
+    [ConfigurationKeyName("serve")] public bool Serve { get; set; }
+    [ConfigurationKeyName("url")] public string Url { get; set; } = "http://localhost:8080";
 }
 
 public sealed class OutboundOptions

@@ -28,6 +28,10 @@ public static class StudioApp
         if (apiBaseUrl is not null) options.ApiBaseUrl = apiBaseUrl;
         if (!Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out var apiBase) || apiBase.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"awe.studio.api_base_url must be an absolute http(s) URL (got '{options.ApiBaseUrl}')");
+        if (options.DevMode && !builder.Environment.IsDevelopment() && !options.AllowDevMode)
+            throw new InvalidOperationException(
+                "awe.studio.keycloak.url is empty (dev mode: anyone signs in as anyone) outside Development; set AWE__STUDIO__KEYCLOAK__URL, " +
+                "or AWE__STUDIO__ALLOW_DEV_MODE=true for a local demo");
         builder.Services.AddSingleton(options);
 
         if (urls is not null)

@@ -18,7 +18,7 @@ public static class StudioAuthentication
 
     public static void AddStudioAuthentication(this IServiceCollection services, StudioOptions options)
     {
-        services.AddHttpClient(nameof(OidcTokenRefresher));
+        services.AddHttpClient(nameof(OidcTokenRefresher), c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<OidcTokenRefresher>();
         services.AddScoped<UserTokenSource>();
         services.AddCascadingAuthenticationState();
@@ -34,7 +34,7 @@ public static class StudioAuthentication
             o.Cookie.Name = "awe-studio";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.LoginPath = DevSignInPath;
+            o.LoginPath = options.DevMode ? DevSignInPath : "/auth/login";
             o.AccessDeniedPath = "/";
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
@@ -45,10 +45,13 @@ public static class StudioAuthentication
         auth.AddOpenIdConnect(o =>
         {
             o.Authority = options.Keycloak.Authority;
+            o.MetadataAddress = options.Keycloak.MetadataAddress;
             o.ClientId = options.Keycloak.ClientId;
             o.ResponseType = "code";
+            // The code comes back on a top-level GET, where the Lax correlation cookies travel (form_post would need SameSite=None).
+            o.ResponseMode = "query";
             o.UsePkce = true;
-            o.RequireHttpsMetadata = options.Keycloak.Url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+            o.RequireHttpsMetadata = options.Keycloak.MetadataAddress.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
             o.MapInboundClaims = false;
             o.SaveTokens = false; // kept as claims instead, where a circuit can read them
             o.Scope.Clear();
@@ -89,9 +92,12 @@ public static class StudioAuthentication
         });
     }
 
-    /// <summary>A return address only if it stays on this site: "/requests?status=x" yes; "//evil", "https://evil" no.</summary>
+    /// <summary>
+    /// A return address only if it stays on this site: "/requests?status=x" yes; "//evil", "/\\evil", "https://evil" no,
+    /// nor anything with control characters (browsers drop a tab: "/\t/evil" would become "//evil").
+    /// </summary>
     public static string LocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") && !url.Any(char.IsControl) ? url : "/";
 
     /// <summary>The cookie principal of an OIDC user: identity and roles as the API will see them in the access token.</summary>
     public static ClaimsPrincipal PrincipalFromTokens(UserTokens tokens)

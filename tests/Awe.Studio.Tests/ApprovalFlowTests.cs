@@ -30,7 +30,7 @@ public sealed class ApprovalFlowTests(StudioStack stack)
         // Stages 1 and 2 run side by side: ann and ben each decide in their inbox, then cat.
         await DecideInInboxAsync("u-ann", "Amounts match the purchase order.", screenshot: "inbox");
         await DecideInInboxAsync("u-ben", "Vendor is on the approved list.");
-        await DecideInInboxAsync("u-cat", "Within budget.");
+        await DecideInInboxAsync("u-cat", "Within budget.", claimFirst: true);
 
         Assert.Equal("approved", (await stack.Admin.GetRequestAsync(requestId)).Status);
 
@@ -58,7 +58,7 @@ public sealed class ApprovalFlowTests(StudioStack stack)
         await Expect(admin.GetByTestId("stage")).ToHaveCountAsync(3);
         await admin.ScreenshotAsync("policy");
 
-        async Task DecideInInboxAsync(string user, string comment, string? screenshot = null)
+        async Task DecideInInboxAsync(string user, string comment, string? screenshot = null, bool claimFirst = false)
         {
             var inbox = await stack.SignInAsync(user, "none", "/inbox");
             await Expect(inbox.GetByTestId("inbox-count")).ToHaveTextAsync("1");
@@ -67,6 +67,12 @@ public sealed class ApprovalFlowTests(StudioStack stack)
             // What is being decided, as labelled fields.
             await Expect(detail).ToContainTextAsync("Acme Office Supplies");
             await Expect(detail).ToContainTextAsync("Cost centre");
+            if (claimFirst)
+            {
+                await detail.GetByRole(AriaRole.Button, new() { Name = "Claim" }).ClickAsync();
+                await Expect(detail).ToContainTextAsync("claimed");
+                await Expect(detail.GetByRole(AriaRole.Button, new() { Name = "Claim" })).ToHaveCountAsync(0);
+            }
             await inbox.GetByLabel("Comment").FillAsync(comment);
             if (screenshot is not null) await inbox.ScreenshotAsync(screenshot);
             await detail.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();

@@ -56,6 +56,7 @@ public sealed class ConfigurationTests
         { new() { ["awe:server:max_body_bytes"] = "10" }, "awe.server.max_body_bytes" },
         { new() { ["awe:sla:check_interval_seconds"] = "0" }, "awe.sla.check_interval_seconds" },
         { new() { ["awe:notifier:enabled"] = "true" }, "awe.notifier.smtp_host" },
+        { new() { ["awe:studio:serve"] = "true", ["awe:studio:url"] = "localhost:8080" }, "awe.studio.url" },
     };
 
     [Theory]

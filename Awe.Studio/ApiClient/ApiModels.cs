@@ -18,6 +18,17 @@ public sealed record PolicyOut(
 
 public sealed record PolicyVersionOut(string Id, string PolicyKey, int Version, string Status, DateTime CreatedAt, DateTime UpdatedAt);
 
+public sealed record SimulatedExclusion(string UserId, string Reason);
+
+public sealed record SimulatedDelegation(string From, string To);
+
+public sealed record SimulatedStage(
+    int StageOrder, string Name, string Mode, int? ModeValue, int? ParallelGroup, IReadOnlyList<string> ResolvedApprovers,
+    IReadOnlyList<string> Observers, IReadOnlyList<string> RequiredApprovers, IReadOnlyList<SimulatedDelegation> Delegations,
+    IReadOnlyList<SimulatedExclusion> Excluded, bool Skipped, string? SkipReason, string? Outcome);
+
+public sealed record SimulateOut(string PolicyId, int PolicyVersion, string? Outcome, IReadOnlyList<SimulatedStage> Stages);
+
 public sealed record RequestOut(
     string Id, string PolicyId, string PolicyKey, int PolicyVersion, string ArtifactType, string ArtifactId, string SourceService,
     string? Requester, JsonNode? Context, string Status, int CurrentStageOrder, string? CallbackUrl, DateTime? CompletedAt,

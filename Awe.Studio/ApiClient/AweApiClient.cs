@@ -48,6 +48,11 @@ public sealed class AweApiClient(HttpClient http, IAweTokenSource tokens)
     public Task<PolicyOut> DeactivateAsync(string key, int version, CancellationToken ct = default) =>
         SendAsync<PolicyOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/deactivate", null, ct);
 
+    /// <summary>Who would get tasks for this context, stage by stage, after segregation of duties and delegations; writes nothing.</summary>
+    public Task<SimulateOut> SimulateAsync(string key, int version, JsonObject context, string? requester, CancellationToken ct = default) =>
+        SendAsync<SimulateOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/simulate",
+            new JsonObject { ["context"] = context, ["requester"] = string.IsNullOrWhiteSpace(requester) ? null : requester.Trim() }, ct);
+
     public Task<JsonObject> GetPolicyWorkflowAsync(string key, int version, CancellationToken ct = default) =>
         GetAsync<JsonObject>($"policies/{Esc(key)}/versions/{version}/workflow", ct);
 

@@ -111,12 +111,6 @@ public sealed class AweApiClient(HttpClient http, IAweTokenSource tokens)
     public Task<BulkRetryOut> RetryExhaustedDeliveriesAsync(CancellationToken ct = default) =>
         SendAsync<BulkRetryOut>(HttpMethod.Post, "admin/deliveries/retry", null, ct);
 
-    // System
-
-    /// <summary><c>GET /config</c> (no token needed): the envelope's <c>response</c>.</summary>
-    public async Task<JsonObject> GetConfigAsync(CancellationToken ct = default) =>
-        (await GetAsync<JsonObject>("config", ct))["response"] as JsonObject ?? new JsonObject();
-
     // Plumbing
 
     private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(HttpMethod.Get, path, null, ct);

@@ -13,7 +13,6 @@ public sealed class AweApiException(HttpStatusCode? status, IReadOnlyList<ApiErr
     public HttpStatusCode? Status { get; } = status;
     public IReadOnlyList<ApiError> Errors { get; } = errors;
 
-    public bool IsNotFound => Status == HttpStatusCode.NotFound;
     public bool IsUnauthorized => Status == HttpStatusCode.Unauthorized;
 
     private static string Describe(HttpStatusCode? status, IReadOnlyList<ApiError> errors)

@@ -108,8 +108,10 @@ public sealed class AweApiClient(HttpClient http, IAweTokenSource tokens)
     public Task<DeliveryOut> RetryDeliveryAsync(string id, CancellationToken ct = default) =>
         SendAsync<DeliveryOut>(HttpMethod.Post, $"admin/deliveries/{Esc(id)}/retry", null, ct);
 
-    public Task<BulkRetryOut> RetryExhaustedDeliveriesAsync(CancellationToken ct = default) =>
-        SendAsync<BulkRetryOut>(HttpMethod.Post, "admin/deliveries/retry", null, ct);
+    /// <summary>Every exhausted delivery, or those of one request when <paramref name="requestId"/> is given, goes again.</summary>
+    public Task<BulkRetryOut> RetryExhaustedDeliveriesAsync(string? requestId = null, CancellationToken ct = default) =>
+        SendAsync<BulkRetryOut>(HttpMethod.Post, "admin/deliveries/retry",
+            string.IsNullOrWhiteSpace(requestId) ? new JsonObject() : new JsonObject { ["request_id"] = requestId }, ct);
 
     // Plumbing
 

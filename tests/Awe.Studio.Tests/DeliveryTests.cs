@@ -67,4 +67,30 @@ public sealed class DeliveryTests(StudioStack stack)
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Retry" })).ToHaveCountAsync(0);
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Retry all exhausted" })).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task Retry_all_on_a_filtered_deliveries_page_retries_only_that_request()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Respond.Status(500));
+        const string key = "ui.hooks-bulk.v1";
+        await stack.Admin.CreatePolicyAsync(PolicyBuilder.Policy(key, PolicyBuilder.Stage(1, "Review", "u-rita")));
+        await stack.Admin.ActivateAsync(key, 1);
+        var chosen = await stack.Admin.CreateRequestAsync(PolicyBuilder.Request(key, "INV-B-1", new JsonObject(), callbackUrl: receiver.Url()));
+        var other = await stack.Admin.CreateRequestAsync(PolicyBuilder.Request(key, "INV-B-2", new JsonObject(), callbackUrl: receiver.Url()));
+        foreach (var id in new[] { chosen.RequestId, other.RequestId })
+            await Wait.UntilAsync(() => stack.Admin.ListDeliveriesAsync(new DeliveryFilter(RequestId: id)),
+                list => list.Count == 2 && list.All(d => d.Status == "exhausted"), $"both deliveries of {id} to be exhausted");
+
+        receiver.Behavior = Respond.Ok;
+        var admin = await stack.SignInAsync("u-ada", "AWE_ADMIN", $"/deliveries?request_id={chosen.RequestId}");
+        await Expect(admin.Locator("[data-testid=delivery][data-status=exhausted]")).ToHaveCountAsync(2);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Retry all exhausted" }).ClickAsync();
+        var dialog = admin.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync(chosen.RequestId);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Retry all" }).ClickAsync();
+
+        await Wait.UntilAsync(() => stack.Admin.ListDeliveriesAsync(new DeliveryFilter(RequestId: chosen.RequestId)),
+            list => list.All(d => d.Status == "delivered"), "the chosen request's deliveries to arrive");
+        Assert.All(await stack.Admin.ListDeliveriesAsync(new DeliveryFilter(RequestId: other.RequestId)), d => Assert.Equal("exhausted", d.Status));
+    }
 }

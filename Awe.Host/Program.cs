@@ -7,6 +7,7 @@ using Awe.Host.Auth;
 using Awe.Host.Configuration;
 using Awe.Host.Deadlines;
 using Awe.Host.Delegations;
+using Awe.Host.Hosting;
 using Awe.Host.Identity;
 using Awe.Host.OpenApi;
 using Awe.Host.Operations;
@@ -149,6 +150,7 @@ app.MapAweMetrics(awe);
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));
 
-app.Run();
+if (awe.Studio.Serve) await EmbeddedStudio.RunBesideAsync(app, awe.Studio.Url);
+else app.Run();
 
 public partial class Program;

@@ -1,8 +1,11 @@
-// Awe.Studio, the visual policy designer and approver inbox, gets its own issue.
-// Until then it is a placeholder page so the solution layout is complete.
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/", () => Results.Content(
-    "<!doctype html><title>Awe.Studio</title><h1>Awe.Studio</h1><p>The designer is not built yet. The API lives at <code>/v1/awe/</code> of Awe.Host.</p>",
-    "text/html"));
-app.Run();
+namespace Awe.Studio;
+
+/// <summary>
+/// Awe.Studio alone, as the awe-ui image runs it: ASPNETCORE_URLS (default http://localhost:8080) and
+/// AWE__STUDIO__API_BASE_URL (default http://localhost:8000). A named class rather than top-level statements: a
+/// global Program here would clash with Awe.Host's in projects that reference both (the host tests).
+/// </summary>
+public static class StudioProgram
+{
+    public static void Main(string[] args) => StudioApp.Build(args).Run();
+}

@@ -20,6 +20,7 @@ public sealed class AweOptions
     [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
     [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
     [ConfigurationKeyName("workflows")] public WorkflowsOptions Workflows { get; set; } = new();
+    [ConfigurationKeyName("studio")] public HostedStudioOptions Studio { get; set; } = new();
 }
 
 public sealed class DataProtectionSettings
@@ -130,6 +131,16 @@ public sealed class LoggingOptions
 {
     /// <summary>"text" (one line per event, for people) or "json" (one JSON object per line, for log collectors).</summary>
     [ConfigurationKeyName("format")] public string Format { get; set; } = "text";
+}
+
+/// <summary>
+/// Studio run inside this process, beside the API: the one-command local start (launchSettings turns it on). The
+/// awe-ui image runs Awe.Studio on its own instead; Studio's other awe.studio keys are read by Studio itself.
+/// </summary>
+public sealed class HostedStudioOptions
+{
+    [ConfigurationKeyName("serve")] public bool Serve { get; set; }
+    [ConfigurationKeyName("url")] public string Url { get; set; } = "http://localhost:8080";
 }
 
 public sealed class OutboundOptions

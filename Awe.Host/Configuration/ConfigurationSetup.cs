@@ -111,6 +111,8 @@ public static class ConfigurationSetup
             problems.Add($"awe.keycloak.issuer must be an absolute URL (got '{o.Keycloak.Issuer}')");
         if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !Uri.TryCreate(o.Keycloak.JwksUrl, UriKind.Absolute, out _))
             problems.Add($"awe.keycloak.jwks_url must be an absolute URL (got '{o.Keycloak.JwksUrl}')");
+        if (o.Studio.Serve && (!Uri.TryCreate(o.Studio.Url, UriKind.Absolute, out var studioUrl) || studioUrl.Scheme is not ("http" or "https")))
+            problems.Add($"awe.studio.url must be an absolute http(s) URL such as http://localhost:8080 (got '{o.Studio.Url}')");
         if (o.Keycloak.DevMode && environmentName == "Production" && !o.Keycloak.AllowDevMode)
             problems.Add("awe.keycloak.issuer is empty (dev mode: unsigned tokens accepted) while ASPNETCORE_ENVIRONMENT=Production; set the issuer, or set awe.keycloak.allow_dev_mode: true if you really mean it");
         return problems;

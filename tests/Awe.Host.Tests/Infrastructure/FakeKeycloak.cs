@@ -22,7 +22,7 @@ namespace Awe.Host.Tests.Infrastructure;
 /// Test controls: add users, roles, clients and groups; rotate the signing key; slow down or fail paths; stop
 /// (connection refused) and restart on the same port; count calls per path.
 /// </summary>
-public sealed class FakeKeycloak : IAsyncDisposable
+public sealed partial class FakeKeycloak : IAsyncDisposable
 {
     public const string ResolverClientId = "awe-admin-resolver";
     public const string ResolverSecret = "resolver-secret";
@@ -386,6 +386,7 @@ public sealed class FakeKeycloak : IAsyncDisposable
         realm.MapPost("/protocol/openid-connect/token", (Delegate)TokenEndpoint);
         realm.MapGet("/protocol/openid-connect/certs", () => Json(Jwks()));
         realm.MapGet("/.well-known/openid-configuration", () => Json(Discovery()));
+        MapBrowserLogin(realm);
 
         var admin = web.MapGroup("/admin/realms/{realm}").AddEndpointFilter(async (ctx, next) =>
         {
@@ -463,6 +464,12 @@ public sealed class FakeKeycloak : IAsyncDisposable
                 if (user is null || !user.Enabled || user.Password != form["password"])
                     return Json(new JsonObject { ["error"] = "invalid_grant", ["error_description"] = "Invalid user credentials" }, 401);
                 return TokenAnswer(Sign(UserClaims(user.Username, lifetime, client.ClientId)), lifetime);
+
+            case "authorization_code":
+                return RedeemCode(client, form, lifetime);
+
+            case "refresh_token":
+                return Refresh(client, form, lifetime);
 
             default:
                 return Json(new JsonObject { ["error"] = "unsupported_grant_type", ["error_description"] = "Unsupported grant_type" }, 400);

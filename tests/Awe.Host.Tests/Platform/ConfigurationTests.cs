@@ -60,6 +60,7 @@ public sealed class ConfigurationTests
         { new() { ["awe:limits:max_approvers_per_stage"] = "0" }, "awe.limits.max_approvers_per_stage" },
         { new() { ["awe:limits:max_tasks_per_request"] = "10" }, "awe.limits.max_tasks_per_request" },
         { new() { ["awe:limits:max_context_bytes"] = "0" }, "awe.limits.max_context_bytes" },
+        { new() { ["awe:studio:serve"] = "true", ["awe:studio:url"] = "localhost:8080" }, "awe.studio.url" },
     };
 
     [Theory]

@@ -1,0 +1,53 @@
+using Microsoft.Playwright;
+
+namespace Awe.Studio.Tests.Infrastructure;
+
+/// <summary>Signing in and moving around Studio the way a person does, with waits on what the page shows.</summary>
+public static class StudioBrowser
+{
+    public const int Width = 1366, Height = 768;
+
+    static StudioBrowser() => Assertions.SetDefaultExpectTimeout(20_000);
+
+    /// <summary>A fresh browser context (no cookies) signed in through the dev sign-in page.</summary>
+    public static async Task<IPage> SignInAsync(this StudioStack stack, string userId, string role, string path = "/")
+    {
+        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = stack.StudioUrl,
+            ViewportSize = new ViewportSize { Width = Width, Height = Height },
+            TimezoneId = "UTC",
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        // Not signed in: every page sends the browser to the sign-in page, remembering where it wanted to go.
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
+        await page.FillAsync("#user-id", userId);
+        await page.CheckAsync($"input[type=radio][value={role}]");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == path.Split('?')[0]);
+        await page.WaitInteractiveAsync();
+        return page;
+    }
+
+    /// <summary>Waits until Blazor's circuit runs the page: before that, clicks on the prerendered HTML do nothing.</summary>
+    public static Task WaitInteractiveAsync(this IPage page) =>
+        page.Locator("[data-testid=interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+
+    public static async Task GoAsync(this IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.WaitInteractiveAsync();
+    }
+
+    /// <summary>
+    /// A 1366×768 screenshot to AWE_SCREENSHOTS_DIR (e.g. docs/images to refresh the README's), else to the test
+    /// output folder, so every run leaves pictures of what it saw.
+    /// </summary>
+    public static async Task ScreenshotAsync(this IPage page, string name)
+    {
+        var dir = Environment.GetEnvironmentVariable("AWE_SCREENSHOTS_DIR") is { Length: > 0 } d ? d : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png") });
+    }
+}

@@ -19,6 +19,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
 
+// The image's HEALTHCHECK runs the same binary: answer it without starting a host.
+if (args is [HealthCheckCommand.Verb, ..]) Environment.Exit(await HealthCheckCommand.RunAsync(args));
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddAweConfiguration(args);
 

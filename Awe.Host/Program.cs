@@ -25,8 +25,10 @@ if (args is [HealthCheckCommand.Verb, ..]) Environment.Exit(await HealthCheckCom
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddAweConfiguration(args);
 
-var awe = builder.Configuration.GetSection("awe").Get<AweOptions>() ?? new AweOptions();
-var problems = ConfigurationSetup.Validate(awe, builder.Environment.EnvironmentName);
+// Unknown keys and wrong types first: binding would throw on a type error and ignore a typo.
+var problems = ConfigurationShape.Check(builder.Configuration.GetSection("awe"));
+var awe = problems.Count == 0 ? builder.Configuration.GetSection("awe").Get<AweOptions>() ?? new AweOptions() : new AweOptions();
+if (problems.Count == 0) problems = [.. ConfigurationSetup.Validate(awe, builder.Environment.EnvironmentName)];
 if (problems.Count > 0)
     throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
 builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));

@@ -89,12 +89,16 @@ public static class ConfigurationSetup
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
         if (o.Keycloak.ClockSkewSeconds is < 0 or > 3600) problems.Add($"awe.keycloak.clock_skew_seconds must be between 0 and 3600 (got {o.Keycloak.ClockSkewSeconds})");
         if (o.Keycloak.JwksRefreshMinSeconds < 0) problems.Add($"awe.keycloak.jwks_refresh_min_seconds must be ≥ 0 (got {o.Keycloak.JwksRefreshMinSeconds})");
-        if (!o.Keycloak.DevMode && !Uri.TryCreate(o.Keycloak.Issuer, UriKind.Absolute, out _))
-            problems.Add($"awe.keycloak.issuer must be an absolute URL (got '{o.Keycloak.Issuer}')");
-        if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !Uri.TryCreate(o.Keycloak.JwksUrl, UriKind.Absolute, out _))
-            problems.Add($"awe.keycloak.jwks_url must be an absolute URL (got '{o.Keycloak.JwksUrl}')");
+        // http(s) only: on Linux "/realms/staff" (a chart rendered with an empty keycloakBaseUrl) parses as a file URI.
+        if (!o.Keycloak.DevMode && !IsHttpUrl(o.Keycloak.Issuer))
+            problems.Add($"awe.keycloak.issuer must be an absolute http(s) URL such as https://keycloak.example.org/realms/staff (got '{o.Keycloak.Issuer}')");
+        if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !IsHttpUrl(o.Keycloak.JwksUrl))
+            problems.Add($"awe.keycloak.jwks_url must be an absolute http(s) URL (got '{o.Keycloak.JwksUrl}')");
         if (o.Keycloak.DevMode && environmentName == "Production" && !o.Keycloak.AllowDevMode)
             problems.Add("awe.keycloak.issuer is empty (dev mode: unsigned tokens accepted) while ASPNETCORE_ENVIRONMENT=Production; set the issuer, or set awe.keycloak.allow_dev_mode: true if you really mean it");
         return problems;
     }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
 }

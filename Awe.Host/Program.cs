@@ -39,6 +39,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = awe.Server.M
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
 builder.Services.AddAweDatabaseStartup(dbKind);
+builder.Services.AddAweRetention();
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {

@@ -83,6 +83,10 @@ public static class ConfigurationSetup
             if (!System.Net.IPNetwork.TryParse(o.Server.TrustedProxies[i], out _))
                 problems.Add($"awe.server.trusted_proxies[{i}] must be a network in CIDR notation such as 10.0.0.0/8 (got '{o.Server.TrustedProxies[i]}')");
         if (Operations.MasterKeyEncryption.Problem(o.DataProtection.MasterKey) is { } masterKeyProblem) problems.Add(masterKeyProblem);
+        Positive(o.Retention.CheckIntervalSeconds, "retention.check_interval_seconds");
+        foreach (var (days, key) in new[] { (o.Retention.DeliveredWebhookDays, "delivered_webhook_days"), (o.Retention.IdempotencyKeyDays, "idempotency_key_days"),
+                     (o.Retention.RequestDays, "request_days"), (o.Retention.AuditDays, "audit_days") })
+            if (days < 0) problems.Add($"awe.retention.{key} must be ≥ 0, 0 meaning kept for ever (got {days})");
         if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");

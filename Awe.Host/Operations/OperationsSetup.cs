@@ -12,4 +12,11 @@ public static class OperationsSetup
             sp.GetRequiredService<DatabaseReadiness>(), kind, sp.GetRequiredService<ILogger<DatabaseStartup>>()));
         return services;
     }
+
+    /// <summary>The retention purge (awe.retention), in every replica.</summary>
+    public static IServiceCollection AddAweRetention(this IServiceCollection services)
+    {
+        services.AddHostedService<RetentionWorker>();
+        return services;
+    }
 }

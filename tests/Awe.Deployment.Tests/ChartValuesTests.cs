@@ -121,4 +121,18 @@ public sealed class ChartValuesTests
         Assert.Contains("(tpl .Values.global.aweDB $) (tpl .Values.global.aweDBUser $)", deployment);
         Assert.Contains("Password=$(AWE_DB_PASSWORD)", deployment);
     }
+
+    [Fact]
+    public void Every_setting_of_values_yaml_is_documented_by_a_comment_above_it()
+    {
+        var undocumented = new List<string>();
+        var previous = "";
+        foreach (var line in Repo.Read($"{Repo.Chart}/values.yaml").Split('\n'))
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(line, "^  [A-Za-z][A-Za-z0-9]*:") && !previous.TrimStart().StartsWith('#'))
+                undocumented.Add(line.Trim());
+            if (line.Trim().Length > 0) previous = line;
+        }
+        Assert.True(undocumented.Count == 0, "no comment above: " + string.Join(", ", undocumented));
+    }
 }

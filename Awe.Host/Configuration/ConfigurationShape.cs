@@ -11,10 +11,11 @@ namespace Awe.Host.Configuration;
 /// </summary>
 public static class ConfigurationShape
 {
-    public static List<string> Check(IConfigurationSection awe)
+    /// <param name="options">The type the section binds to (AweOptions unless a test says otherwise).</param>
+    public static List<string> Check(IConfigurationSection awe, Type? options = null)
     {
         var problems = new List<string>();
-        foreach (var child in awe.GetChildren()) CheckNode(child, typeof(AweOptions), "awe", problems);
+        foreach (var child in awe.GetChildren()) CheckNode(child, options ?? typeof(AweOptions), awe.Path, problems);
         return problems;
     }
 
@@ -45,6 +46,13 @@ public static class ConfigurationShape
                 else
                     CheckValue(element, item, $"{path}[{element.Key}]", problems);
             }
+            return;
+        }
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            // Named entries (awe.calendars.office): any name, each checked as the value type.
+            if (node.Value is { Length: > 0 }) problems.Add($"{path} is a section, not a value (got '{node.Value}')");
+            foreach (var entry in node.GetChildren()) CheckValue(entry, type.GetGenericArguments()[1], $"{path}.{entry.Key}", problems);
             return;
         }
         if (type.IsClass && type != typeof(string))

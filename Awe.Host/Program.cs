@@ -120,7 +120,7 @@ DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
-// Prometheus text format: AweMetrics, the webhook backlog, and the runtime, ASP.NET Core and HttpClient meters.
+// Prometheus text format on the management port: AweMetrics, the webhook backlog, runtime and EF Core meters.
 app.MapAweMetrics(awe);
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));

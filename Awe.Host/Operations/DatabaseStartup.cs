@@ -62,10 +62,10 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             var wait = Backoff[Math.Min(attempt - 1, Backoff.Length - 1)];
-            readiness.StartupProblem = $"{e.GetType().Name}: {FirstLine(e)}";
+            readiness.StartupProblem = e.GetType().Name;
             // One line an operator can act on; the stack trace only at Debug.
             log.LogWarning("Database not usable yet (attempt {Attempt}): {Problem}. Not ready; /v1/awe/health/live stays up; retrying in {Seconds} s",
-                attempt, readiness.StartupProblem, wait.TotalSeconds);
+                attempt, $"{e.GetType().Name}: {FirstLine(e)}", wait.TotalSeconds);
             log.LogDebug(e, "Database start-up attempt {Attempt} failed", attempt);
             return false;
         }

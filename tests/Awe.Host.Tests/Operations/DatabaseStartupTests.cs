@@ -41,6 +41,9 @@ public sealed class DatabaseStartupTests : IAsyncLifetime
         (await anonymous.GetJson("/v1/awe/health/live")).Expect(HttpStatusCode.OK);
         var ready = (await anonymous.GetJson("/v1/awe/health/ready")).Expect(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("AWE-006", ready.ErrorCode);
+        // Anonymous and routed by the gateway: no host or port of the database in the answer.
+        Assert.DoesNotContain(gate.Port.ToString(), ready.Raw);
+        Assert.DoesNotContain("127.0.0.1", ready.Raw);
         Assert.Equal("AWE-006", (await anonymous.GetJson("/v1/awe/health")).Expect(HttpStatusCode.ServiceUnavailable).ErrorCode);
 
         gate.Open();

@@ -53,7 +53,15 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-            var applied = await MigrateAsync(db, kind, log, ct);
+            // The first attempt runs before the server listens: it must not queue behind another replica's
+            // migration (liveness would go unanswered meanwhile), so it only tries the lock.
+            var applied = await MigrateAsync(db, kind, log, waitForLock: attempt > 1, ct);
+            if (applied is null)
+            {
+                readiness.StartupProblem = "another replica is migrating";
+                log.LogInformation("Another replica holds the migration lock; waiting for it in the background");
+                return false;
+            }
             readiness.MarkSchemaReady();
             log.LogInformation("Database ({Kind}) reachable on attempt {Attempt}; schema up to date ({Applied} migration(s) applied by this process)",
                 kind, attempt, applied);
@@ -77,7 +85,8 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
     /// a newer version (migrations this build does not know) is used as it is: migrations are additive, so old and
     /// new pods can serve side by side during a rolling update.
     /// </summary>
-    public static async Task<int> MigrateAsync(AweDbContext db, DatabaseKind kind, ILogger log, CancellationToken ct)
+    /// <returns>Migrations applied; null when <paramref name="waitForLock"/> is false and another process holds the lock.</returns>
+    public static async Task<int?> MigrateAsync(AweDbContext db, DatabaseKind kind, ILogger log, bool waitForLock, CancellationToken ct)
     {
         if (kind == DatabaseKind.Sqlite)
         {
@@ -88,7 +97,10 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", ct);
+            if (waitForLock)
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", ct);
+            else if (!await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_lock(" + MigrationLockKey + ") AS \"Value\"").SingleAsync(ct))
+                return null;
             try
             {
                 var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();

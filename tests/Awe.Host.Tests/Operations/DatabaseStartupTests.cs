@@ -85,6 +85,27 @@ public sealed class DatabaseStartupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_that_finds_the_migration_lock_held_stays_live_and_becomes_ready_when_it_is_released()
+    {
+        // Another "replica" in the middle of migrating: it holds the lock.
+        // Unpooled, so that closing it ends the session (and its lock).
+        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Pooling = false }.ConnectionString);
+        await holder.OpenAsync();
+        await using (var lockIt = new NpgsqlCommand("SELECT pg_advisory_lock(18391828647200594)", holder))
+            await lockIt.ExecuteNonQueryAsync();
+
+        await using var host = await HostProcess.StartAsync(_db.ConnectionString, InfoLogs, readyPath: "/v1/awe/health/live");
+        using var anonymous = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        Assert.Contains("Another replica holds the migration lock", host.Output);
+        Assert.Equal("AWE-006", (await anonymous.GetJson("/v1/awe/health/ready")).Expect(HttpStatusCode.ServiceUnavailable).ErrorCode);
+
+        await holder.DisposeAsync(); // the lock goes with the session
+        await Wait.UntilAsync(() => anonymous.GetJson("/v1/awe/health/ready"), r => r.Status == HttpStatusCode.OK,
+            "readiness once the lock is released", describe: r => r.Raw + "\n" + host.Output);
+        Assert.Contains("Applying ", host.Output);
+    }
+
+    [Fact]
     public async Task A_database_migrated_by_a_newer_version_is_used_side_by_side()
     {
         await (await HostProcess.StartAsync(_db.ConnectionString)).DisposeAsync();

@@ -22,11 +22,16 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Scalar.AspNetCore;
 
+// The image's HEALTHCHECK runs the same binary: answer it without starting a host.
+if (args is [HealthCheckCommand.Verb, ..]) Environment.Exit(await HealthCheckCommand.RunAsync(args));
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddAweConfiguration(args);
 
-var awe = builder.Configuration.GetSection("awe").Get<AweOptions>() ?? new AweOptions();
-var problems = ConfigurationSetup.Validate(awe, builder.Environment.EnvironmentName);
+// Unknown keys and wrong types first: binding would throw on a type error and ignore a typo.
+var problems = ConfigurationShape.Check(builder.Configuration.GetSection("awe"));
+var awe = problems.Count == 0 ? builder.Configuration.GetSection("awe").Get<AweOptions>() ?? new AweOptions() : new AweOptions();
+if (problems.Count == 0) problems = [.. ConfigurationSetup.Validate(awe, builder.Environment.EnvironmentName)];
 if (problems.Count > 0)
     throw new InvalidOperationException("invalid configuration:\n  - " + string.Join("\n  - ", problems));
 builder.Services.Configure<AweOptions>(builder.Configuration.GetSection("awe"));
@@ -49,6 +54,7 @@ builder.WebHost.ConfigureKestrel(k =>
 var (dbKind, connectionString) = DatabaseSetup.Resolve(builder.Configuration.GetConnectionString("Awe"));
 builder.Services.AddAweDatabase(dbKind, connectionString);
 builder.Services.AddAweDatabaseStartup(dbKind);
+builder.Services.AddAweRetention();
 // Policy files are validated now, so a bad file stops the start at once; they are applied after the migrations.
 if (awe.Workflows.ImportDir is { Length: > 0 } importDir)
 {
@@ -145,7 +151,7 @@ DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
-// Prometheus text format: AweMetrics, the webhook backlog, and the runtime, ASP.NET Core and HttpClient meters.
+// Prometheus text format on the management port: AweMetrics, the webhook backlog, runtime and EF Core meters.
 app.MapAweMetrics(awe);
 app.MapOpenApi("/v1/awe/openapi.json");
 app.MapScalarApiReference("/v1/awe/docs", o => o.WithOpenApiRoutePattern("/v1/awe/openapi.json").WithTitle("AWE API"));

@@ -8,7 +8,8 @@
 #   1. PostgreSQL: uses $AWE_TEST_PG (an Npgsql connection string) if that server answers; otherwise
 #      starts a throwaway cluster in a temp dir (installing Debian's postgresql if needed), creates
 #      database awe_test and exports AWE_TEST_PG for the tests. The cluster is removed on exit.
-#   2. Chromium for the Studio browser tests, only when tests/Awe.Studio.Tests exists and AWE_TEST_UI != 0.
+#   2. Chromium for the Studio browser tests, only when tests/Awe.Studio.Tests exists and AWE_TEST_UI != 0;
+#      the linters tests/Awe.Deployment.Tests runs (Debian's shellcheck and yamllint), when missing.
 #   3. `dotnet test Awe.sln -c Release` with a trx logger; the trx files are summed afterwards.
 #   4. The last line printed is always `N passed, N failed`; the exit code is non-zero on any failure,
 #      including a build error or a failure before any test ran.
@@ -301,10 +302,23 @@ run_tests() {
     return "$rc"
 }
 
+# ---------------------------------------------------------------------------------------------------
+# Linters (tests/Awe.Deployment.Tests runs them on the shell scripts and the deployment YAML)
+# ---------------------------------------------------------------------------------------------------
+
+setup_linters() {
+    local tool missing=()
+    for tool in shellcheck yamllint; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
+}
+
 main() {
     command -v dotnet >/dev/null 2>&1 || die "dotnet SDK not found on PATH"
     setup_postgres
     setup_chromium
+    setup_linters
     run_tests "$@"
 }
 

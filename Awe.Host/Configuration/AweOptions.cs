@@ -21,6 +21,17 @@ public sealed class AweOptions
     [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
     [ConfigurationKeyName("workflows")] public WorkflowsOptions Workflows { get; set; } = new();
     [ConfigurationKeyName("studio")] public HostedStudioOptions Studio { get; set; } = new();
+    [ConfigurationKeyName("retention")] public RetentionOptions Retention { get; set; } = new();
+}
+
+/// <summary>Windows of the retention purge in days; 0 keeps the rows for ever.</summary>
+public sealed class RetentionOptions
+{
+    [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 3600;
+    [ConfigurationKeyName("delivered_webhook_days")] public int DeliveredWebhookDays { get; set; } = 30;
+    [ConfigurationKeyName("idempotency_key_days")] public int IdempotencyKeyDays { get; set; } = 30;
+    [ConfigurationKeyName("request_days")] public int RequestDays { get; set; }
+    [ConfigurationKeyName("audit_days")] public int AuditDays { get; set; }
 }
 
 public sealed class DataProtectionSettings

@@ -93,6 +93,10 @@ public static class ConfigurationSetup
             if (!System.Net.IPNetwork.TryParse(o.Server.TrustedProxies[i], out _))
                 problems.Add($"awe.server.trusted_proxies[{i}] must be a network in CIDR notation such as 10.0.0.0/8 (got '{o.Server.TrustedProxies[i]}')");
         if (Operations.MasterKeyEncryption.Problem(o.DataProtection.MasterKey) is { } masterKeyProblem) problems.Add(masterKeyProblem);
+        Positive(o.Retention.CheckIntervalSeconds, "retention.check_interval_seconds");
+        foreach (var (days, key) in new[] { (o.Retention.DeliveredWebhookDays, "delivered_webhook_days"), (o.Retention.IdempotencyKeyDays, "idempotency_key_days"),
+                     (o.Retention.RequestDays, "request_days"), (o.Retention.AuditDays, "audit_days") })
+            if (days < 0) problems.Add($"awe.retention.{key} must be ≥ 0, 0 meaning kept for ever (got {days})");
         if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         // Below a few KiB ordinary tokens would not fit; Kestrel's own limit is set above this one (see Program).
@@ -107,14 +111,18 @@ public static class ConfigurationSetup
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
         if (o.Keycloak.ClockSkewSeconds is < 0 or > 3600) problems.Add($"awe.keycloak.clock_skew_seconds must be between 0 and 3600 (got {o.Keycloak.ClockSkewSeconds})");
         if (o.Keycloak.JwksRefreshMinSeconds < 0) problems.Add($"awe.keycloak.jwks_refresh_min_seconds must be ≥ 0 (got {o.Keycloak.JwksRefreshMinSeconds})");
-        if (!o.Keycloak.DevMode && !Uri.TryCreate(o.Keycloak.Issuer, UriKind.Absolute, out _))
-            problems.Add($"awe.keycloak.issuer must be an absolute URL (got '{o.Keycloak.Issuer}')");
-        if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !Uri.TryCreate(o.Keycloak.JwksUrl, UriKind.Absolute, out _))
-            problems.Add($"awe.keycloak.jwks_url must be an absolute URL (got '{o.Keycloak.JwksUrl}')");
+        // http(s) only: on Linux "/realms/staff" (a chart rendered with an empty keycloakBaseUrl) parses as a file URI.
+        if (!o.Keycloak.DevMode && !IsHttpUrl(o.Keycloak.Issuer))
+            problems.Add($"awe.keycloak.issuer must be an absolute http(s) URL such as https://keycloak.example.org/realms/staff (got '{o.Keycloak.Issuer}')");
+        if (!string.IsNullOrWhiteSpace(o.Keycloak.JwksUrl) && !IsHttpUrl(o.Keycloak.JwksUrl))
+            problems.Add($"awe.keycloak.jwks_url must be an absolute http(s) URL (got '{o.Keycloak.JwksUrl}')");
         if (o.Studio.Serve && (!Uri.TryCreate(o.Studio.Url, UriKind.Absolute, out var studioUrl) || studioUrl.Scheme is not ("http" or "https")))
             problems.Add($"awe.studio.url must be an absolute http(s) URL such as http://localhost:8080 (got '{o.Studio.Url}')");
         if (o.Keycloak.DevMode && environmentName == "Production" && !o.Keycloak.AllowDevMode)
             problems.Add("awe.keycloak.issuer is empty (dev mode: unsigned tokens accepted) while ASPNETCORE_ENVIRONMENT=Production; set the issuer, or set awe.keycloak.allow_dev_mode: true if you really mean it");
         return problems;
     }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
 }

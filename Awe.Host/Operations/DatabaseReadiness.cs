@@ -10,8 +10,11 @@ public sealed class DatabaseReadiness
 
     public bool SchemaReady => _schemaReady.Task.IsCompleted;
 
-    /// <summary>The last reason the database could not be used at start-up (for the readiness answer); null once ready.</summary>
-    public string? StartupProblem { get; internal set; } = "database not checked yet";
+    /// <summary>
+    /// Why the database could not be used at start-up, as an exception type (for the anonymous readiness answer,
+    /// which must not show hosts or addresses; the log line has the details); null once ready.
+    /// </summary>
+    public string? StartupProblem { get; internal set; } = "not checked yet";
 
     public Task WaitAsync(CancellationToken ct) => _schemaReady.Task.WaitAsync(ct);
 

@@ -53,7 +53,15 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-            var applied = await MigrateAsync(db, kind, log, ct);
+            // The first attempt runs before the server listens: it must not queue behind another replica's
+            // migration (liveness would go unanswered meanwhile), so it only tries the lock.
+            var applied = await MigrateAsync(db, kind, log, waitForLock: attempt > 1, ct);
+            if (applied is null)
+            {
+                readiness.StartupProblem = "another replica is migrating";
+                log.LogInformation("Another replica holds the migration lock; waiting for it in the background");
+                return false;
+            }
             foreach (var step in afterMigration ?? []) await step.RunAsync(scope.ServiceProvider, ct);
             readiness.MarkSchemaReady();
             log.LogInformation("Database ({Kind}) reachable on attempt {Attempt}; schema up to date ({Applied} migration(s) applied by this process)",
@@ -63,10 +71,10 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             var wait = Backoff[Math.Min(attempt - 1, Backoff.Length - 1)];
-            readiness.StartupProblem = $"{e.GetType().Name}: {FirstLine(e)}";
+            readiness.StartupProblem = e.GetType().Name;
             // One line an operator can act on; the stack trace only at Debug.
             log.LogWarning("Database not usable yet (attempt {Attempt}): {Problem}. Not ready; /v1/awe/health/live stays up; retrying in {Seconds} s",
-                attempt, readiness.StartupProblem, wait.TotalSeconds);
+                attempt, $"{e.GetType().Name}: {FirstLine(e)}", wait.TotalSeconds);
             log.LogDebug(e, "Database start-up attempt {Attempt} failed", attempt);
             return false;
         }
@@ -78,7 +86,8 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
     /// a newer version (migrations this build does not know) is used as it is: migrations are additive, so old and
     /// new pods can serve side by side during a rolling update.
     /// </summary>
-    public static async Task<int> MigrateAsync(AweDbContext db, DatabaseKind kind, ILogger log, CancellationToken ct)
+    /// <returns>Migrations applied; null when <paramref name="waitForLock"/> is false and another process holds the lock.</returns>
+    public static async Task<int?> MigrateAsync(AweDbContext db, DatabaseKind kind, ILogger log, bool waitForLock, CancellationToken ct)
     {
         if (kind == DatabaseKind.Sqlite)
         {
@@ -89,7 +98,10 @@ public sealed class DatabaseStartup(IServiceScopeFactory scopes, DatabaseReadine
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", ct);
+            if (waitForLock)
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", ct);
+            else if (!await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_lock(" + MigrationLockKey + ") AS \"Value\"").SingleAsync(ct))
+                return null;
             try
             {
                 var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();

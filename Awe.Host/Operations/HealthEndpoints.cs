@@ -30,7 +30,7 @@ public static class HealthEndpoints
     private static async Task<IResult> ReadyAsync(HttpContext ctx, DatabaseReadiness readiness, AweDbContext db, CancellationToken ct)
     {
         if (!readiness.SchemaReady)
-            throw new AweException(503, ErrorCodes.DatabaseDown, $"database not ready since start-up: {readiness.StartupProblem}");
+            throw new AweException(503, ErrorCodes.DatabaseDown, $"database not reached or not migrated since start-up ({readiness.StartupProblem}); the service log says why");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ReadyCheckTimeout);
         try

@@ -13,6 +13,13 @@ public static class OperationsSetup
             sp.GetServices<IAfterMigration>().ToList()));
         return services;
     }
+
+    /// <summary>The retention purge (awe.retention), in every replica.</summary>
+    public static IServiceCollection AddAweRetention(this IServiceCollection services)
+    {
+        services.AddHostedService<RetentionWorker>();
+        return services;
+    }
 }
 
 /// <summary>

@@ -64,6 +64,9 @@ Usage: teardown.sh [options]
   -y, --yes                  no interactive confirmation (CI)
   -h, --help                 this text
 
+Needs bash 4+, kubectl, helm and jq. Prints a summary of what it did and
+what it skipped.
+
 Example:  teardown.sh -n registry --dry-run
           teardown.sh -n registry --release awe --yes
 EOF

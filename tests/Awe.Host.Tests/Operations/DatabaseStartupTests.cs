@@ -41,6 +41,9 @@ public sealed class DatabaseStartupTests : IAsyncLifetime
         (await anonymous.GetJson("/v1/awe/health/live")).Expect(HttpStatusCode.OK);
         var ready = (await anonymous.GetJson("/v1/awe/health/ready")).Expect(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("AWE-006", ready.ErrorCode);
+        // Anonymous and routed by the gateway: no host or port of the database in the answer.
+        Assert.DoesNotContain(gate.Port.ToString(), ready.Raw);
+        Assert.DoesNotContain("127.0.0.1", ready.Raw);
         Assert.Equal("AWE-006", (await anonymous.GetJson("/v1/awe/health")).Expect(HttpStatusCode.ServiceUnavailable).ErrorCode);
 
         gate.Open();
@@ -79,6 +82,27 @@ public sealed class DatabaseStartupTests : IAsyncLifetime
         {
             foreach (var h in hosts) await h.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_replica_that_finds_the_migration_lock_held_stays_live_and_becomes_ready_when_it_is_released()
+    {
+        // Another "replica" in the middle of migrating: it holds the lock.
+        // Unpooled, so that closing it ends the session (and its lock).
+        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Pooling = false }.ConnectionString);
+        await holder.OpenAsync();
+        await using (var lockIt = new NpgsqlCommand("SELECT pg_advisory_lock(18391828647200594)", holder))
+            await lockIt.ExecuteNonQueryAsync();
+
+        await using var host = await HostProcess.StartAsync(_db.ConnectionString, InfoLogs, readyPath: "/v1/awe/health/live");
+        using var anonymous = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        Assert.Contains("Another replica holds the migration lock", host.Output);
+        Assert.Equal("AWE-006", (await anonymous.GetJson("/v1/awe/health/ready")).Expect(HttpStatusCode.ServiceUnavailable).ErrorCode);
+
+        await holder.DisposeAsync(); // the lock goes with the session
+        await Wait.UntilAsync(() => anonymous.GetJson("/v1/awe/health/ready"), r => r.Status == HttpStatusCode.OK,
+            "readiness once the lock is released", describe: r => r.Raw + "\n" + host.Output);
+        Assert.Contains("Applying ", host.Output);
     }
 
     [Fact]

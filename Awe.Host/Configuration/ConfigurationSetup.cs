@@ -90,7 +90,7 @@ public static class ConfigurationSetup
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
-        if (!MimeKit.MailboxAddress.TryParse(o.Notifier.FromAddress, out _))
+        if (!o.Notifier.FromAddress.Contains('@') || !MimeKit.MailboxAddress.TryParse(o.Notifier.FromAddress, out _))
             problems.Add($"awe.notifier.from_address must be an e-mail address such as no-reply@example.org (got '{o.Notifier.FromAddress}')");
         if (!string.IsNullOrWhiteSpace(o.Notifier.InboxUrl)
             && (!Uri.TryCreate(o.Notifier.InboxUrl.Trim(), UriKind.Absolute, out var inbox) || inbox.Scheme is not ("http" or "https")))
@@ -102,6 +102,8 @@ public static class ConfigurationSetup
         Positive(o.Notifier.AddressCacheSeconds, "notifier.address_cache_seconds");
         if (o.Notifier.LeaseSeconds <= o.Notifier.TimeoutSeconds * 2)
             problems.Add($"awe.notifier.lease_seconds ({o.Notifier.LeaseSeconds}) must exceed twice awe.notifier.timeout_seconds ({o.Notifier.TimeoutSeconds}): a claim must outlive connecting and sending");
+        if (o.Notifier.BackoffSeconds.Count == 0)
+            problems.Add("awe.notifier.backoff_seconds must list at least one wait (seconds before retrying a mail that could not be sent)");
         for (var i = 0; i < o.Notifier.BackoffSeconds.Count; i++)
             if (o.Notifier.BackoffSeconds[i] < 1) problems.Add($"awe.notifier.backoff_seconds[{i}] must be ≥ 1 (got {o.Notifier.BackoffSeconds[i]})");
         problems.AddRange(Notifications.MailTemplates.Problems(o.Notifier.Templates));

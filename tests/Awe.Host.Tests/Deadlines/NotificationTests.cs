@@ -27,9 +27,10 @@ public sealed class NotificationTests : IAsyncLifetime
         {
             ["awe:notifier:enabled"] = "true", ["awe:notifier:smtp_host"] = "127.0.0.1", ["awe:notifier:smtp_port"] = smtp.Port.ToString(),
             ["awe:notifier:use_tls"] = "false", ["awe:notifier:inbox_url"] = Inbox, ["awe:notifier:poll_interval_seconds"] = "1",
-            ["awe:notifier:timeout_seconds"] = "5", ["awe:notifier:max_attempts"] = "50", ["awe:notifier:backoff_seconds:0"] = "1",
-            ["awe:notifier:from_address"] = "awe@example.org",
+            ["awe:notifier:timeout_seconds"] = "5", ["awe:notifier:max_attempts"] = "50", ["awe:notifier:from_address"] = "awe@example.org",
         };
+        // Every retry after a second (config/default.yaml lists seven waits; each is overridden).
+        for (var i = 0; i < 7; i++) settings[$"awe:notifier:backoff_seconds:{i}"] = "1";
         foreach (var (k, v) in more ?? new Dictionary<string, string?>()) settings[k] = v;
         var app = new AweApp(_db.ConnectionString, settings);
         _ = app.Server;

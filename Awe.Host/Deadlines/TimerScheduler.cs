@@ -46,14 +46,10 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
             }
             if (wait == TimeSpan.Zero) continue;
             signal.Sleeping(clock.GetUtcNow().UtcDateTime + wait);
-            try
-            {
-                await Task.WhenAny(Task.Delay(wait, clock, stoppingToken), next);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // The nap ends at its time, when a nearer timer is armed here, or at shutdown; its timer is released either way.
+            using var nap = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            await Task.WhenAny(Task.Delay(wait, clock, nap.Token), next);
+            await nap.CancelAsync();
         }
     }
 

@@ -31,6 +31,8 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
         if (!settings.Enabled) return 0;
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        // Sending stops while the claim still has time for one more mail (connect + send); the rest are released.
+        var stopAt = Clock.GetUtcNow().UtcDateTime.AddSeconds(settings.LeaseSeconds - settings.TimeoutSeconds * 2);
         var ids = await ClaimAsync(db, settings, ct);
         if (ids.Count == 0) return 0;
 
@@ -41,6 +43,13 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
         {
             foreach (var n in batch.OrderBy(n => n.CreatedAt))
             {
+                if (Clock.GetUtcNow().UtcDateTime > stopAt)
+                {
+                    // Past this point another replica could claim them when the lease ends and send them beside us.
+                    await db.Notifications.Where(x => x.LeaseOwner == ReplicaId && x.Status == NotificationStatus.Pending && ids.Contains(x.Id))
+                        .ExecuteUpdateAsync(u => u.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseUntil, (DateTime?)null), ct);
+                    break;
+                }
                 var (address, reason, lookupError) = await AddressAsync(n.Recipient, ct);
                 if (lookupError is not null)
                 {

@@ -42,7 +42,7 @@ public sealed class EnvelopeAndRoutingTests(PostgresAppFixture fx) : IClassFixtu
         Assert.Equal(6, (int?)webhook["max_attempts"]);
         Assert.Equal([60, 300, 900, 3600, 21600], webhook["backoff_seconds"]!.AsArray().Select(x => (int)x!));
         Assert.Equal(10, (int?)webhook["timeout_seconds"]);
-        Assert.Equal(300, (int?)response["sla"]!["check_interval_seconds"]);
+        Assert.Equal(5, (int?)response["sla"]!["check_interval_seconds"]);
         foreach (var secret in new[] { "secret", "password", "smtp_user", "admin_client" })
             Assert.DoesNotContain(secret, reply.Raw, StringComparison.OrdinalIgnoreCase);
     }

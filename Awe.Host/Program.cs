@@ -97,6 +97,10 @@ builder.Services.AddScoped<InstanceStore>();
 builder.Services.AddSingleton<TimerSignal>();
 builder.Services.AddSingleton<TimerScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
+builder.Services.AddSingleton<Awe.Host.Notifications.MailTemplates>();
+builder.Services.AddSingleton<Awe.Host.Notifications.RecipientAddresses>();
+builder.Services.AddSingleton<Awe.Host.Notifications.NotificationSender>();
+builder.Services.AddHostedService(services => services.GetRequiredService<Awe.Host.Notifications.NotificationSender>());
 builder.Services.AddScoped<AuditLog>();
 builder.Services.AddScoped<CallbackSecrets>();
 builder.Services.AddDataProtection().SetApplicationName("awe").PersistKeysToDbContext<AweDbContext>();
@@ -149,6 +153,7 @@ DelegationEndpoints.Map(api);
 AuditEndpoints.Map(api);
 DeliveryEndpoints.Map(api);
 CallbackSecretEndpoints.Map(api);
+Awe.Host.Notifications.NotificationEndpoints.Map(api);
 KeycloakPickerEndpoints.Map(api);
 
 // Prometheus text format on the management port: AweMetrics, the webhook backlog, runtime and EF Core meters.

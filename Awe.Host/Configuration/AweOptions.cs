@@ -117,6 +117,24 @@ public sealed class NotifierOptions
     [ConfigurationKeyName("smtp_password")] public string SmtpPassword { get; set; } = "";
     [ConfigurationKeyName("from_address")] public string FromAddress { get; set; } = "no-reply@openg2p.org";
     [ConfigurationKeyName("use_tls")] public bool UseTls { get; set; } = true;
+    /// <summary>The approvers' inbox (the UI); mails link to it. Empty: mails carry no link.</summary>
+    [ConfigurationKeyName("inbox_url")] public string InboxUrl { get; set; } = "";
+    [ConfigurationKeyName("poll_interval_seconds")] public int PollIntervalSeconds { get; set; } = 2;
+    [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 50;
+    [ConfigurationKeyName("timeout_seconds")] public int TimeoutSeconds { get; set; } = 30;
+    [ConfigurationKeyName("max_attempts")] public int MaxAttempts { get; set; } = 8;
+    [ConfigurationKeyName("backoff_seconds")] public List<int> BackoffSeconds { get; set; } = [];
+    [ConfigurationKeyName("lease_seconds")] public int LeaseSeconds { get; set; } = 120;
+    [ConfigurationKeyName("address_cache_seconds")] public int AddressCacheSeconds { get; set; } = 600;
+    /// <summary>Liquid templates by notification kind; a kind not listed keeps its built-in text.</summary>
+    [ConfigurationKeyName("templates")] public Dictionary<string, MailTemplateOptions> Templates { get; set; } = [];
+}
+
+public sealed class MailTemplateOptions
+{
+    [ConfigurationKeyName("subject")] public string? Subject { get; set; }
+    [ConfigurationKeyName("text")] public string? Text { get; set; }
+    [ConfigurationKeyName("html")] public string? Html { get; set; }
 }
 
 public sealed class ServerOptions

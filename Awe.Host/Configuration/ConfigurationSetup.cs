@@ -109,6 +109,23 @@ public static class ConfigurationSetup
         if (o.Limits.MaxContextBytes < 2) problems.Add($"awe.limits.max_context_bytes must be ≥ 2, the size of {{}} (got {o.Limits.MaxContextBytes})");
         if (o.Notifier.SmtpPort is < 1 or > 65535) problems.Add($"awe.notifier.smtp_port must be between 1 and 65535 (got {o.Notifier.SmtpPort})");
         if (o.Notifier.Enabled && string.IsNullOrWhiteSpace(o.Notifier.SmtpHost)) problems.Add("awe.notifier.smtp_host is required when awe.notifier.enabled is true");
+        if (!o.Notifier.FromAddress.Contains('@') || !MimeKit.MailboxAddress.TryParse(o.Notifier.FromAddress, out _))
+            problems.Add($"awe.notifier.from_address must be an e-mail address such as no-reply@example.org (got '{o.Notifier.FromAddress}')");
+        if (!string.IsNullOrWhiteSpace(o.Notifier.InboxUrl)
+            && (!Uri.TryCreate(o.Notifier.InboxUrl.Trim(), UriKind.Absolute, out var inbox) || inbox.Scheme is not ("http" or "https")))
+            problems.Add($"awe.notifier.inbox_url must be an absolute http(s) URL such as https://awe.example.org/inbox (got '{o.Notifier.InboxUrl}')");
+        Positive(o.Notifier.PollIntervalSeconds, "notifier.poll_interval_seconds");
+        Positive(o.Notifier.BatchSize, "notifier.batch_size");
+        Positive(o.Notifier.TimeoutSeconds, "notifier.timeout_seconds");
+        Positive(o.Notifier.MaxAttempts, "notifier.max_attempts");
+        Positive(o.Notifier.AddressCacheSeconds, "notifier.address_cache_seconds");
+        if (o.Notifier.LeaseSeconds <= o.Notifier.TimeoutSeconds * 2)
+            problems.Add($"awe.notifier.lease_seconds ({o.Notifier.LeaseSeconds}) must exceed twice awe.notifier.timeout_seconds ({o.Notifier.TimeoutSeconds}): a claim must outlive connecting and sending");
+        if (o.Notifier.BackoffSeconds.Count == 0)
+            problems.Add("awe.notifier.backoff_seconds must list at least one wait (seconds before retrying a mail that could not be sent)");
+        for (var i = 0; i < o.Notifier.BackoffSeconds.Count; i++)
+            if (o.Notifier.BackoffSeconds[i] < 1) problems.Add($"awe.notifier.backoff_seconds[{i}] must be ≥ 1 (got {o.Notifier.BackoffSeconds[i]})");
+        problems.AddRange(Notifications.MailTemplates.Problems(o.Notifier.Templates));
         if (o.Keycloak.ClockSkewSeconds is < 0 or > 3600) problems.Add($"awe.keycloak.clock_skew_seconds must be between 0 and 3600 (got {o.Keycloak.ClockSkewSeconds})");
         if (o.Keycloak.JwksRefreshMinSeconds < 0) problems.Add($"awe.keycloak.jwks_refresh_min_seconds must be ≥ 0 (got {o.Keycloak.JwksRefreshMinSeconds})");
         // http(s) only: on Linux "/realms/staff" (a chart rendered with an empty keycloakBaseUrl) parses as a file URI.

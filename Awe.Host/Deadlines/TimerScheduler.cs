@@ -45,14 +45,11 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
                 log.LogError(e, "Timer scheduler round failed; trying again in {Seconds} s", wait.TotalSeconds);
             }
             if (wait == TimeSpan.Zero) continue;
-            try
-            {
-                await Task.WhenAny(Task.Delay(wait, clock, stoppingToken), next);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            signal.Sleeping(clock.GetUtcNow().UtcDateTime + wait);
+            // The nap ends at its time, when a nearer timer is armed here, or at shutdown; its timer is released either way.
+            using var nap = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            await Task.WhenAny(Task.Delay(wait, clock, nap.Token), next);
+            await nap.CancelAsync();
         }
     }
 
@@ -134,16 +131,16 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
         }
     }
 
-    /// <summary>When the next timer may be claimed: its due time, or the end of a lease another replica holds on it.</summary>
+    /// <summary>
+    /// When the next unclaimed timer falls due (one read of the pending-due index). Timers another replica holds are
+    /// left to it; if it dies they are seen again at a poll after their lease passes.
+    /// </summary>
     private async Task<DateTime?> NearestAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var due = await db.Timers.Where(t => t.State == TimerState.Pending && (t.LeaseUntil == null || t.LeaseUntil < now))
+        return await db.Timers.Where(t => t.State == TimerState.Pending && (t.LeaseUntil == null || t.LeaseUntil < now))
             .OrderBy(t => t.DueAt).Select(t => (DateTime?)t.DueAt).FirstOrDefaultAsync(ct);
-        var leased = await db.Timers.Where(t => t.State == TimerState.Pending && t.LeaseUntil >= now)
-            .OrderBy(t => t.LeaseUntil).Select(t => t.LeaseUntil).FirstOrDefaultAsync(ct);
-        return due is null ? leased : leased is null || due < leased ? due : leased;
     }
 }

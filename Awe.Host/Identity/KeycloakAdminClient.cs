@@ -129,6 +129,11 @@ public sealed class KeycloakAdminClient(IHttpClientFactory http, IOptionsMonitor
         }
     }
 
+    /// <summary>The user whose username is exactly this (case-insensitive, as Keycloak stores usernames), or null.</summary>
+    public async Task<KeycloakUser?> UserByUsernameAsync(string username, CancellationToken ct) =>
+        (await GetAsync<List<KeycloakUser>>($"users?username={Uri.EscapeDataString(username)}&exact=true&briefRepresentation=true", "users", ct))
+        .FirstOrDefault(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase));
+
     // ---- picker reads ----------------------------------------------------------------------------------------
 
     public Task<List<KeycloakUser>> SearchUsersAsync(string? query, int max, CancellationToken ct) =>

@@ -23,4 +23,7 @@ public static class AweMetrics
     public static readonly Histogram TimerLag =
         Metrics.CreateHistogram("awe_timer_lag_seconds", "Seconds between a timer's due time and its firing",
             new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300] });
+
+    public static readonly Counter Notifications =
+        Metrics.CreateCounter("awe_notifications_total", "Notification e-mails by kind and outcome (sent, skipped, retry, failed)", "kind", "outcome");
 }

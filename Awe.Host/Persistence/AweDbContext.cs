@@ -25,6 +25,7 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ApprovalDecision> Decisions => Set<ApprovalDecision>();
     public DbSet<ApprovalEvent> Events => Set<ApprovalEvent>();
     public DbSet<ApprovalTimer> Timers => Set<ApprovalTimer>();
+    public DbSet<Notifications.Notification> Notifications => Set<Notifications.Notification>();
     public DbSet<UserDelegation> Delegations => Set<UserDelegation>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<AuditAction> AuditActions => Set<AuditAction>();
@@ -229,6 +230,33 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             // The scheduler's claim: pending timers in due order. Partial, so fired and cancelled history costs it nothing.
             e.HasIndex(x => x.DueAt).HasFilter("state = 'pending'").HasDatabaseName("ix_approval_timer_pending_due");
             e.HasIndex(x => new { x.RequestId, x.State });
+        });
+
+        b.Entity<Notifications.Notification>(e =>
+        {
+            e.ToTable("notification");
+            e.HasKey(x => x.Id);
+            Id(e.Property(x => x.Id));
+            e.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(36);
+            e.HasOne<ApprovalRequest>().WithMany().HasForeignKey(x => x.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.EventId).HasColumnName("event_id").HasMaxLength(36);
+            e.HasOne<ApprovalEvent>().WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.Kind).HasColumnName("kind").HasMaxLength(32);
+            e.Property(x => x.Recipient).HasColumnName("recipient").HasMaxLength(128);
+            e.Property(x => x.TaskId).HasColumnName("task_id").HasMaxLength(36);
+            e.Property(x => x.Address).HasColumnName("address").HasMaxLength(320);
+            e.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            e.Property(x => x.Attempt).HasColumnName("attempt");
+            e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
+            e.Property(x => x.LastError).HasColumnName("last_error");
+            e.Property(x => x.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(128);
+            e.Property(x => x.LeaseUntil).HasColumnName("lease_until");
+            e.Property(x => x.SentAt).HasColumnName("sent_at");
+            Timestamps(e);
+            // One mail per person per event, however often a run is retried.
+            e.HasIndex(x => new { x.EventId, x.Recipient }).IsUnique();
+            e.HasIndex(x => x.NextAttemptAt).HasFilter("status = 'pending'").HasDatabaseName("ix_notification_pending_next");
+            e.HasIndex(x => new { x.RequestId, x.CreatedAt });
         });
 
         b.Entity<UserDelegation>(e =>

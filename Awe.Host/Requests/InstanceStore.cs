@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Awe.Host.Requests;
 
 /// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
-public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers)
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers,
+    Microsoft.Extensions.Options.IOptionsMonitor<Configuration.AweOptions> options)
 {
     /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
     public async Task<ApprovalInstance> LoadForUpdateAsync(string requestId, CancellationToken ct)
@@ -41,6 +42,17 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         if (instance.NewTimers.Count > 0) timers.Armed(instance.NewTimers.Min(t => t.DueAt));
         foreach (var e in instance.NewEvents)
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
+        // The notification outbox, like the webhook one: written with the events, so mail is never lost or invented.
+        if (options.CurrentValue.Notifier.Enabled)
+        {
+            var events = instance.NewEvents.ToDictionary(e => e.Id);
+            foreach (var n in Activities.Notifications.NotificationPlanner.Plan(instance.Request, instance.NewEvents))
+                db.Notifications.Add(new Notifications.Notification
+                {
+                    RequestId = instance.Request.Id, EventId = n.EventId, Kind = n.Kind, Recipient = n.Recipient, TaskId = n.TaskId,
+                    NextAttemptAt = events[n.EventId].CreatedAt, CreatedAt = events[n.EventId].CreatedAt, UpdatedAt = events[n.EventId].CreatedAt,
+                });
+        }
         if (instance.Request.CallbackUrl is not { } url) return;
         db.DeliveriesDue |= instance.NewEvents.Count > 0;
         foreach (var e in instance.NewEvents)

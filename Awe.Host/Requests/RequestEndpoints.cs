@@ -74,18 +74,15 @@ public static class RequestEndpoints
         }
 
         var definition = await definitions.GetAsync(db, policy.Id, ct);
-        // The caller's own expiry wins over the policy's default lifetime.
-        var expiresAt = input.ExpiresAt ?? (input.ExpiresIn ?? (definition.RequestTtl is { } ttl ? Activities.Deadlines.IsoDuration.Parse(ttl) : null)) switch
-        {
-            { } span => now + span,
-            null => (DateTime?)null,
-        };
+        // The caller's own expiry wins over the policy's default lifetime. Whole milliseconds, as every deadline.
+        var lifetime = input.ExpiresIn ?? (definition.RequestTtl is { } ttl ? Activities.Deadlines.IsoDuration.Parse(ttl) : null);
+        var expiresAt = input.ExpiresAt ?? (lifetime is { } span ? now + span : null);
         var request = new ApprovalRequest
         {
             PolicyId = policy.Id, PolicyKey = policy.PolicyKey, PolicyVersion = policy.Version, ArtifactType = input.ArtifactType,
             ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.AssigneeId,
             Context = input.Context, CallbackUrl = input.CallbackUrl, CallbackSecretId = input.CallbackSecretId,
-            ExpiresAt = expiresAt is { } x ? new DateTime(x.Ticks - x.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc) : null,
+            ExpiresAt = expiresAt is { } at ? new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc) : null,
             CreatedAt = now, UpdatedAt = now,
         };
         var instance = new ApprovalInstance(request, definition);

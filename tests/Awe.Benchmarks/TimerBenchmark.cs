@@ -36,7 +36,14 @@ public static class TimerBenchmark
 
             // 2. Rate: 3,000 pending deadlines made due at once; one replica fires them.
             await CreateAsync(http, "bench.rate", 3000, parallel: 8);
-            await ExecAsync(connection, "UPDATE approval_timer SET due_at = now() WHERE state = 'pending'");
+            // Deadline and its tasks' due_at move together (one transaction, one now()): a timer that disagreed with
+            // its tasks would be found moot when it fires.
+            await ExecAsync(connection, """
+                BEGIN;
+                UPDATE approval_task SET due_at = date_trunc('milliseconds', now()) WHERE status = 'open' AND due_at IS NOT NULL;
+                UPDATE approval_timer SET due_at = date_trunc('milliseconds', now()) WHERE state = 'pending';
+                COMMIT;
+                """);
             var watch = Stopwatch.StartNew();
             await WaitForFiredAsync(connection, "bench.rate", 3000);
             var span = await ScalarAsync<double>(connection,

@@ -17,13 +17,16 @@ namespace Awe.Host.Deadlines;
 /// sla.check_interval_seconds, and wakes early when this process arms a nearer one.
 /// </summary>
 public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimerSignal signal, TimeProvider clock,
-    ILogger<TimerScheduler> log) : BackgroundService
+    ILogger<TimerScheduler> log, Operations.DatabaseReadiness readiness) : BackgroundService
 {
     /// <summary>Identifies this replica in lease_owner.</summary>
     public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not before the schema is migrated: a database still coming up is the start-up's to wait for and log.
+        try { await readiness.WaitAsync(stoppingToken); }
+        catch (OperationCanceledException) { return; }
         while (!stoppingToken.IsCancellationRequested)
         {
             var (announced, next) = signal.Take();

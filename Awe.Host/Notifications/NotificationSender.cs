@@ -18,7 +18,8 @@ namespace Awe.Host.Notifications;
 /// a notification is marked sent right after the server accepted it, and its id is the Message-ID.
 /// </summary>
 public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, MailTemplates templates,
-    RecipientAddresses addresses, TimeProvider clock, ILogger<NotificationSender> log) : Hosting.PeriodicWorker(clock, log)
+    RecipientAddresses addresses, TimeProvider clock, ILogger<NotificationSender> log, Operations.DatabaseReadiness readiness)
+    : Hosting.PeriodicWorker(clock, log, readiness)
 {
     public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 

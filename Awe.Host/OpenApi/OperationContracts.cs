@@ -26,7 +26,7 @@ public static class OperationContracts
     private static readonly ErrorCase Resolver = new(503, ErrorCodes.ResolverUnavailable, "approvers could not be resolved (directory unreachable); nothing was written, retry");
     private static readonly ErrorCase KeyMismatch = new(400, ErrorCodes.KeyMismatch, "policy_key in the body differs from the URL");
     private static readonly ErrorCase Keycloak = new(503, ErrorCodes.ResolverUnavailable, "Keycloak is unreachable or not configured");
-    private static readonly ErrorCase AdminMissing = new(404, ErrorCodes.AdminResourceNotFound, "no such delivery or callback secret");
+    private static readonly ErrorCase AdminMissing = new(404, ErrorCodes.AdminResourceNotFound, "no such delivery, notification or callback secret");
 
     private static ErrorCase State(string when) => new(409, ErrorCodes.WrongState, when);
 
@@ -63,7 +63,8 @@ public static class OperationContracts
 
         ["GET /v1/awe/tasks/{id}"] = new(Errors: [TaskMissing]),
         ["POST /v1/awe/tasks/{id}/claim"] = new(Errors: [NotAssignee, TaskMissing, State("the task is not open")]),
-        ["POST /v1/awe/tasks/{id}/decision"] = new("DecisionIn", Errors: [NotAssignee, TaskMissing, State("the task is not open or claimed, or its request is finished"), Resolver]),
+        ["POST /v1/awe/tasks/{id}/decision"] = new("DecisionIn", Errors: [NotAssignee, TaskMissing, State("the task is not open or claimed, or its request is finished"), Resolver,
+            new(403, ErrorCodes.SegregationOfDuties, "segregation of duties forbids the deciding person (or the task's assignee) to approve this request")]),
         ["POST /v1/awe/tasks/{id}/reassign"] = new("ReassignIn", Errors: [TaskMissing, State("the task is not live, or the new assignee is the current one"), Resolver]),
 
         ["POST /v1/awe/delegations"] = new("DelegationIn"),
@@ -71,6 +72,7 @@ public static class OperationContracts
 
         ["POST /v1/awe/admin/deliveries/{id}/retry"] = new(Errors: [AdminMissing, State("already delivered, or an attempt is on the wire")]),
         ["POST /v1/awe/admin/deliveries/retry"] = new("BulkRetryIn", BodyOptional: true),
+        ["POST /v1/awe/admin/notifications/{id}/retry"] = new(Errors: [AdminMissing, State("already sent, or a sender holds it right now")]),
 
         ["POST /v1/awe/admin/callback-secrets"] = new("CallbackSecretIn", Errors: [State("the caller service already has an active secret; rotate it")]),
         ["POST /v1/awe/admin/callback-secrets/{id}/rotate"] = new("RotateSecretIn", BodyOptional: true, Errors: [AdminMissing, State("the secret is not active")]),

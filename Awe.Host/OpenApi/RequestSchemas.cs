@@ -54,11 +54,14 @@ internal static class RequestSchemas
             ("stage_order", Int(1, description: "position of the stage; unique within the policy")),
             ("mode", Enum(PolicyVocabulary.Modes, "all", "all: every approver; any-n: mode_value approvals; quorum: mode_value approvals; percentage: mode_value % of approvers. One reject vetoes").OrNull()),
             ("mode_value", Int(1, description: "the number (any-n, quorum) or percentage (1–100) of approvals needed").OrNull()),
-            ("sla_hours", Int(1, PolicyReader.MaxSlaHours, "deadline of the stage's tasks, in hours").OrNull()),
+            ("sla_hours", Int(1, PolicyReader.MaxSlaHours, "deadline of the stage's tasks, in hours (or sla; not both)").OrNull()),
+            ("sla", Duration("deadline of the stage's tasks as an ISO-8601 duration, e.g. PT30M, P2D, PT5S (or sla_hours; not both)").OrNull()),
+            ("remind_every", Duration("remind open assignees this often until they decide, e.g. PT4H").OrNull()),
+            ("calendar", Str(64, "a business calendar of awe.calendars: the deadline counts working time only").OrNull()),
             ("skip_if", Ref("JsonLogicRule")),
             ("on_empty", Enum(PolicyVocabulary.OnEmpty, "block", "what happens when the rules resolve to nobody: skip the stage, or block (reject) the request").OrNull()),
             ("parallel_group", Int(int.MinValue, description: "stages with the same number and consecutive stage_order run in parallel").OrNull()),
-            ("on_breach", Enum(PolicyVocabulary.OnBreach, description: "what happens when sla_hours pass; needs sla_hours, and 'escalate' needs escalation_rules").OrNull()),
+            ("on_breach", Enum(PolicyVocabulary.OnBreach, description: "what happens when the deadline passes; needs sla_hours or sla, and 'escalate' needs escalation_rules").OrNull()),
             ("escalation_rules", ArrayOf(Ref("RuleIn"), "who gets the stage when on_breach is 'escalate'").OrNull()),
             ("rules", ArrayOf(Ref("RuleIn")).OrNull()));
         stage.AllOf =
@@ -106,8 +109,19 @@ internal static class RequestSchemas
                 },
                 Then = new OpenApiSchema
                 {
-                    Required = new HashSet<string> { "sla_hours" },
-                    Properties = new Dictionary<string, IOpenApiSchema> { ["sla_hours"] = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+                    AnyOf =
+                    [
+                        new OpenApiSchema
+                        {
+                            Required = new HashSet<string> { "sla_hours" },
+                            Properties = new Dictionary<string, IOpenApiSchema> { ["sla_hours"] = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+                        },
+                        new OpenApiSchema
+                        {
+                            Required = new HashSet<string> { "sla" },
+                            Properties = new Dictionary<string, IOpenApiSchema> { ["sla"] = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        },
+                    ],
                 },
             },
         ];
@@ -118,8 +132,10 @@ internal static class RequestSchemas
             ("name", Str(255)),
             ("description", Str(1024, nonBlank: false).OrNull()),
             ("artifact_type", Str(128, "the kind of artifact this policy approves; requests must name the same")),
-            ("forbid_self_approval", Bool("the requester never approves their own request").OrNull()),
-            ("forbid_repeat_approvers", Bool("someone who approved an earlier stage is not an approver of a later one").OrNull()),
+            ("forbid_self_approval", Bool("neither the requester nor the caller who created the request approves it").OrNull()),
+            ("forbid_repeat_approvers", Bool("a person approves a request at most once, in whichever stage").OrNull()),
+            ("request_ttl", Duration("default lifetime of a request under this policy (ISO-8601 duration); at its end the request expires").OrNull()),
+            ("calendar", Str(64, "a business calendar of awe.calendars for every stage's deadline (a stage may name its own)").OrNull()),
             ("stages", ArrayOf(Ref("StageIn")).OrNull()),
             ("id", Ignored("policy id")), ("version", Ignored("version number")), ("status", Ignored("status")),
             ("created_by", Ignored("author")), ("created_at", Ignored("creation time")), ("updated_at", Ignored("last change")));
@@ -151,7 +167,9 @@ internal static class RequestSchemas
                 ("context", AnyObject("facts about the artifact that skip_if and expression rules read").OrNull()),
                 ("callback_url", Str(2048, "where to POST the request's events (http(s); private addresses only when awe.outbound.allow_private_networks)", format: "uri").OrNull()),
                 ("callback_secret_id", Str(36, "id of one of the caller's callback secrets that signs the webhooks").OrNull()),
-                ("requester", Str(128, "who asks (defaults to the caller)").OrNull())), Examples.CreateRequest),
+                ("requester", Str(4 * UserIds.MaxLength, "who asks (defaults to the caller); only AWE_ADMIN and service accounts may name someone else").OrNull()),
+                ("expires_at", Str(64, "when the request expires: RFC 3339 with an offset, in the future (or expires_in; not both)", format: "date-time").OrNull()),
+                ("expires_in", Duration("how long until the request expires, as an ISO-8601 duration (or expires_at; not both)").OrNull())), Examples.CreateRequest),
             ["CancelRequestIn"] = Example(Closed("Optional body of a cancellation.", [],
                 ("reason", Str(2000, nonBlank: false).OrNull()), ("actor", Ignored("actor (the caller is recorded)"))), new JsonObject { ["reason"] = "withdrawn by the applicant" }),
             ["DecisionIn"] = Example(Closed("A decision on a task.", ["action"],
@@ -168,7 +186,8 @@ internal static class RequestSchemas
                 new JsonObject { ["user_id"] = "u-alice", ["delegate_to"] = "u-bob", ["starts_at"] = "2026-12-01T00:00:00Z", ["ends_at"] = "2026-12-15T00:00:00Z", ["reason"] = "holiday" }),
             ["SimulateIn"] = Example(Closed("Optional body of a simulation.", [],
                 ("context", AnyObject("the request context to evaluate skip_if and expression rules against").OrNull()),
-                ("requester", Str(128, "the requester to apply forbid_self_approval to (defaults to the caller)").OrNull()),
+                ("requester", Str(4 * UserIds.MaxLength, "the requester to apply forbid_self_approval to (defaults to the caller)").OrNull()),
+                ("created_by", Str(4 * UserIds.MaxLength, "the caller creating the request, also excluded by forbid_self_approval (defaults to the caller)").OrNull()),
                 ("prior_approvers", Ignored("prior approvers"))), new JsonObject { ["context"] = new JsonObject { ["amount"] = 500 }, ["requester"] = "u-carol" }),
             ["CallbackSecretIn"] = Example(Closed("Issue a webhook signing secret for a caller service.", ["caller_service"],
                 ("caller_service", Str(128, "the token subject (sub) of the calling service"))), new JsonObject { ["caller_service"] = "registry-service" }),

@@ -47,6 +47,14 @@ internal static class SchemaKit
         new() { Type = JsonSchemaType.Array, Items = items, Description = description };
 
     /// <summary>An object that refuses unknown fields (the reader answers "is not a known field").</summary>
+    /// <summary>
+    /// An ISO-8601 duration as IsoDuration reads it: weeks alone, or days and a time of hours, minutes and whole seconds
+    /// (years and months are refused: their length varies). From one second to ten years, which the pattern cannot say.
+    /// </summary>
+    public static OpenApiSchema Duration(string description) =>
+        Str(64, description, format: "duration",
+            pattern: @"^\s*[Pp](?:[0-9]{1,6}[Ww]|(?=[0-9Tt])(?:[0-9]{1,6}[Dd])?(?:[Tt](?=[0-9])(?:[0-9]{1,8}[Hh])?(?:[0-9]{1,9}[Mm])?(?:[0-9]{1,10}[Ss])?)?)\s*$");
+
     public static OpenApiSchema Closed(string description, IEnumerable<string> required, params (string Name, IOpenApiSchema Schema)[] properties) => new()
     {
         Type = JsonSchemaType.Object, Description = description, AdditionalPropertiesAllowed = false,

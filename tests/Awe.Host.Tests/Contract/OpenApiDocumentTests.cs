@@ -101,7 +101,7 @@ public sealed class OpenApiDocumentTests(PostgresAppFixture fx) : IClassFixture<
                 var code = response["content"]!["application/json"]!["example"]!["errors"]![0]!["errorCode"]!.GetValue<string>();
                 Assert.StartsWith(code, response["description"]!.GetValue<string>());
             }
-            var isPublic = path is "/v1/awe/health" or "/v1/awe/version" or "/v1/awe/config";
+            var isPublic = path is "/v1/awe/health" or "/v1/awe/health/live" or "/v1/awe/health/ready" or "/v1/awe/version" or "/v1/awe/config";
             Assert.True(isPublic == (op["security"] is null), $"{key}: security must be declared exactly where a token is needed");
             if (!isPublic) Assert.Contains(errors, r => r.Key == "401");
             if (op["requestBody"] is not null) Assert.Contains(errors, r => r.Key == "422");

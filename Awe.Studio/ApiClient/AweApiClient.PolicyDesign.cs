@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+
+namespace Awe.Studio.ApiClient;
+
+// The calls the policy designer needs beyond the pages': edit a draft, simulate, and the Keycloak pickers.
+public sealed partial class AweApiClient
+{
+    /// <summary><c>PATCH /policies/{key}/versions/{v}</c>: replaces a draft's content.</summary>
+    public Task<PolicyOut> UpdateDraftAsync(string key, int version, JsonObject policy, CancellationToken ct = default) =>
+        SendAsync<PolicyOut>(HttpMethod.Patch, $"policies/{Esc(key)}/versions/{version}", policy, ct);
+
+    /// <summary><c>POST …/simulate</c>: who would approve each stage for <paramref name="context"/>; writes nothing.</summary>
+    public Task<SimulationOut> SimulateAsync(string key, int version, JsonObject context, string? requester, CancellationToken ct = default) =>
+        SendAsync<SimulationOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/simulate",
+            new JsonObject { ["context"] = context, ["requester"] = string.IsNullOrWhiteSpace(requester) ? null : requester.Trim() }, ct);
+
+    public Task<List<DirectoryUser>> SearchUsersAsync(string? q, int limit = 20, CancellationToken ct = default) =>
+        GetAsync<List<DirectoryUser>>("admin/keycloak/users" + Query(("q", q), ("limit", limit.ToString())), ct);
+
+    public Task<List<DirectoryClient>> ListClientsAsync(CancellationToken ct = default) =>
+        GetAsync<List<DirectoryClient>>("admin/keycloak/clients", ct);
+
+    /// <param name="client">null: realm roles.</param>
+    public Task<List<DirectoryRole>> SearchRolesAsync(string? client, string? q, int limit = 50, CancellationToken ct = default) =>
+        GetAsync<List<DirectoryRole>>("admin/keycloak/roles" + Query(("client", client), ("q", q), ("limit", limit.ToString())), ct);
+
+    public Task<List<DirectoryGroup>> SearchGroupsAsync(string? q, int limit = 50, CancellationToken ct = default) =>
+        GetAsync<List<DirectoryGroup>>("admin/keycloak/groups" + Query(("q", q), ("limit", limit.ToString())), ct);
+}
+
+public sealed record SimulatedExclusionOut(string UserId, string Reason);
+
+public sealed record SimulatedDelegationOut(string From, string To);
+
+public sealed record SimulatedStageOut(
+    int StageOrder, string Name, string Mode, int? ModeValue, int? ParallelGroup, IReadOnlyList<string> ResolvedApprovers,
+    IReadOnlyList<string> Observers, IReadOnlyList<string> RequiredApprovers, IReadOnlyList<SimulatedDelegationOut> Delegations,
+    IReadOnlyList<SimulatedExclusionOut> Excluded, bool Skipped, string? SkipReason, string? Outcome);
+
+public sealed record SimulationOut(string PolicyId, int PolicyVersion, string? Outcome, IReadOnlyList<SimulatedStageOut> Stages);
+
+public sealed record DirectoryUser(string UserId, string? Username, string? Email, string? Name);
+
+public sealed record DirectoryClient(string ClientId, string? Name);
+
+public sealed record DirectoryRole(string Name, string? Client, string? Description);
+
+public sealed record DirectoryGroup(string Path, string? Name);

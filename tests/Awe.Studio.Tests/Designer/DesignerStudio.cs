@@ -86,14 +86,16 @@ public sealed class DesignerStudio : IAsyncLifetime
     /// <summary>Folds the navigation drawer and waits until the canvas has refitted the flow (Approved fully in view).</summary>
     public static async Task FoldNavigationAsync(IPage page)
     {
-        await page.GetByLabel("Toggle navigation").ClickAsync();
+        if (await page.Locator(".mud-drawer--open").CountAsync() > 0) await page.GetByLabel("Toggle navigation").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-drawer--open")).ToHaveCountAsync(0);
         await Wait.UntilAsync(async () =>
         {
             var canvas = await page.GetByTestId("designer-canvas").BoundingBoxAsync();
             var approved = await page.Locator("[data-testid=designer-terminal][data-kind=approved]").BoundingBoxAsync();
             return (canvas, approved);
         }, b => b.canvas is not null && b.approved is not null && b.canvas.X < 100 && b.approved.X + b.approved.Width <= b.canvas.X + b.canvas.Width,
-            "the canvas widens and shows the whole flow");
+            "the canvas widens and shows the whole flow",
+            describe: b => $"canvas {b.canvas?.X},{b.canvas?.Width}; approved {b.approved?.X},{b.approved?.Width}");
     }
 
     /// <summary>Writes a screenshot for the docs (docs/images of the repository).</summary>

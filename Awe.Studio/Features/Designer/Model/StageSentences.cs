@@ -75,7 +75,7 @@ public static class StageSentences
     private static string Needed(int needed, int? known)
     {
         var noun = needed == 1 ? "approver" : "approvers";
-        return known is { } n ? $"{needed} of {n} approvers must approve" : $"{needed} {noun} must approve";
+        return known is { } n ? $"{needed} of {n} approver{(n == 1 ? "" : "s")} must approve" : $"{needed} {noun} must approve";
     }
 
     private static string Percentage(int percent, int? known)

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 namespace Awe.Studio.ApiClient;
 
 // The calls the policy designer needs beyond the pages': edit a draft, simulate, and the Keycloak pickers.
+// SimulateAsync and the Simulate*/Simulated* records have the same names and shapes as those the policies page adds on
+// the studio branch: when both are merged, one copy goes.
 public sealed partial class AweApiClient
 {
     /// <summary><c>PATCH /policies/{key}/versions/{v}</c>: replaces a draft's content.</summary>
@@ -10,8 +12,8 @@ public sealed partial class AweApiClient
         SendAsync<PolicyOut>(HttpMethod.Patch, $"policies/{Esc(key)}/versions/{version}", policy, ct);
 
     /// <summary><c>POST …/simulate</c>: who would approve each stage for <paramref name="context"/>; writes nothing.</summary>
-    public Task<SimulationOut> SimulateAsync(string key, int version, JsonObject context, string? requester, CancellationToken ct = default) =>
-        SendAsync<SimulationOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/simulate",
+    public Task<SimulateOut> SimulateAsync(string key, int version, JsonObject context, string? requester, CancellationToken ct = default) =>
+        SendAsync<SimulateOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/simulate",
             new JsonObject { ["context"] = context, ["requester"] = string.IsNullOrWhiteSpace(requester) ? null : requester.Trim() }, ct);
 
     public Task<List<DirectoryUser>> SearchUsersAsync(string? q, int limit = 20, CancellationToken ct = default) =>
@@ -28,16 +30,16 @@ public sealed partial class AweApiClient
         GetAsync<List<DirectoryGroup>>("admin/keycloak/groups" + Query(("q", q), ("limit", limit.ToString())), ct);
 }
 
-public sealed record SimulatedExclusionOut(string UserId, string Reason);
+public sealed record SimulatedExclusion(string UserId, string Reason);
 
-public sealed record SimulatedDelegationOut(string From, string To);
+public sealed record SimulatedDelegation(string From, string To);
 
-public sealed record SimulatedStageOut(
+public sealed record SimulatedStage(
     int StageOrder, string Name, string Mode, int? ModeValue, int? ParallelGroup, IReadOnlyList<string> ResolvedApprovers,
-    IReadOnlyList<string> Observers, IReadOnlyList<string> RequiredApprovers, IReadOnlyList<SimulatedDelegationOut> Delegations,
-    IReadOnlyList<SimulatedExclusionOut> Excluded, bool Skipped, string? SkipReason, string? Outcome);
+    IReadOnlyList<string> Observers, IReadOnlyList<string> RequiredApprovers, IReadOnlyList<SimulatedDelegation> Delegations,
+    IReadOnlyList<SimulatedExclusion> Excluded, bool Skipped, string? SkipReason, string? Outcome);
 
-public sealed record SimulationOut(string PolicyId, int PolicyVersion, string? Outcome, IReadOnlyList<SimulatedStageOut> Stages);
+public sealed record SimulateOut(string PolicyId, int PolicyVersion, string? Outcome, IReadOnlyList<SimulatedStage> Stages);
 
 public sealed record DirectoryUser(string UserId, string? Username, string? Email, string? Name);
 

@@ -98,15 +98,15 @@ public sealed class DesignerStudio : IAsyncLifetime
             describe: b => $"canvas {b.canvas?.X},{b.canvas?.Width}; approved {b.approved?.X},{b.approved?.Width}");
     }
 
-    /// <summary>Writes a screenshot for the docs (docs/images of the repository).</summary>
+    /// <summary>
+    /// A 1366×768 screenshot to AWE_SCREENSHOTS_DIR (docs/images refreshes the docs' pictures), else to the test output
+    /// folder — the same convention as the other Studio browser tests.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Awe.sln"))) dir = Path.GetDirectoryName(dir);
-        if (dir is null) return;
-        var images = Path.Combine(dir, "docs", "images");
-        Directory.CreateDirectory(images);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, name) });
+        var dir = Environment.GetEnvironmentVariable("AWE_SCREENSHOTS_DIR") is { Length: > 0 } d ? d : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name) });
     }
 
     private static int FreePort()

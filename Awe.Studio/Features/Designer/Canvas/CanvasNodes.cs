@@ -13,7 +13,7 @@ public sealed class StageNodeModel(StageDraft stage, int column, Point position)
     public int StageOrder { get; set; }
     public bool InParallelGroup { get; set; }
     public IReadOnlyList<ApiError> Problems { get; set; } = [];
-    public SimulatedStageOut? Simulation { get; set; }
+    public SimulatedStage? Simulation { get; set; }
 }
 
 public enum TerminalKind { Start, Approved, Rejected }

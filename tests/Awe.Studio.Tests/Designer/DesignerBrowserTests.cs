@@ -95,6 +95,20 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(viewer.GetByTestId("stage-name")).ToHaveAttributeAsync("readonly", "");
         await Assertions.Expect(viewer.GetByTestId("mode-sentence")).ToHaveTextAsync("The approver must approve, including user u-dir; one reject vetoes.");
         await viewer.Context.CloseAsync();
+
+        // The admin starts v2 from the active version: an editable draft with the same flow.
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.WaitForURLAsync("**/policies/grant.payment/versions/2/design");
+        await Assertions.Expect(page.GetByTestId("designer-source")).ToHaveTextAsync("the live draft");
+        await Assertions.Expect(page.Locator("[data-testid=designer-stage]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.GetByTestId("save-draft")).ToBeVisibleAsync();
+        var v1 = await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1");
+        var v2 = await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/2");
+        Assert.Equal("draft", (string?)v2["status"]);
+        Assert.True((bool)v2["forbid_self_approval"]!);
+        // The same stages; only the parallel group's number follows its column now (7 → 2).
+        foreach (var s in v1["stages"]!.AsArray().OfType<JsonObject>().Where(s => s["parallel_group"] is not null)) s["parallel_group"] = 2;
+        Assert.True(JsonNode.DeepEquals(Comparable(v1["stages"]!), Comparable(v2["stages"]!)), $"v1 {Comparable(v1["stages"]!)}\nv2 {Comparable(v2["stages"]!)}");
         await page.Context.CloseAsync();
     }
 
@@ -102,7 +116,9 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
     public async Task A_new_policy_is_designed_saved_simulated_and_activated_and_the_API_holds_what_was_drawn()
     {
         var page = await studio.SignedInPageAsync("paula.author", "AWE_ADMIN");
-        await studio.OpenAsync(page, "/designer/new", "[data-testid=designer-stage]");
+        await studio.OpenAsync(page, "/policies", "[data-testid=design-new-policy]");
+        await page.GetByTestId("design-new-policy").ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=designer-stage]");
 
         await page.GetByTestId("policy-key").FillAsync("travel.claim");
         await page.GetByTestId("policy-name").FillAsync("Travel claim");

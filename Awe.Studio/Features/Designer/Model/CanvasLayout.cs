@@ -1,6 +1,6 @@
 namespace Awe.Studio.Features.Designer.Model;
 
-public enum DropKind { None, IntoColumn, BetweenColumns }
+public enum DropKind { IntoColumn, BetweenColumns }
 
 /// <summary>Where a stage dropped on the canvas goes: into column Index, or into a new column before column Index.</summary>
 public readonly record struct Drop(DropKind Kind, int Index);

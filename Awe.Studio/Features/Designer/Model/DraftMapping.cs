@@ -61,7 +61,7 @@ public static class DraftMapping
         return (problems.Count == 0 ? body : null, problems);
     }
 
-    public static JsonObject RuleValue(RuleDraft rule, string path, List<ApiError> problems) => rule.RuleType switch
+    private static JsonObject RuleValue(RuleDraft rule, string path, List<ApiError> problems) => rule.RuleType switch
     {
         RuleTypes.User => new JsonObject { ["user_id"] = rule.UserId.Trim() },
         RuleTypes.Role => string.IsNullOrWhiteSpace(rule.Client)

@@ -218,6 +218,49 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task The_rule_pickers_search_the_directory_through_the_API()
+    {
+        var page = await studio.SignedInPageAsync("rita.author", "AWE_ADMIN");
+        await studio.OpenAsync(page, "/designer/new", "[data-testid=designer-stage]");
+        await Stage(page, "Stage 1").ClickAsync();
+
+        // A user found by first name; the rule takes the user id.
+        await page.GetByTestId("add-rule").ClickAsync();
+        await page.GetByTestId("add-rule-user").ClickAsync();
+        await page.GetByTestId("rule-user").FillAsync("Alice");
+        await PickAsync(page, "u-alice");
+        await Assertions.Expect(page.GetByTestId("rule-user")).ToHaveValueAsync("u-alice");
+
+        // A client role: the client from the client list, then that client's roles.
+        await page.GetByTestId("add-rule").ClickAsync();
+        await page.GetByTestId("add-rule-role").ClickAsync();
+        await page.GetByTestId("rule-client").FillAsync("regis");
+        await PickAsync(page, "registry-portal");
+        await page.GetByTestId("rule-role").FillAsync("FIN");
+        await PickAsync(page, "FIN_OFFICER");
+
+        await page.GetByTestId("add-rule").ClickAsync();
+        await page.GetByTestId("add-rule-group").ClickAsync();
+        await page.GetByTestId("rule-group").FillAsync("officers");
+        await PickAsync(page, "/states/d1/officers");
+        await page.GetByTestId("rule-subgroups").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync(
+            "Every approver must approve; one reject vetoes.");
+        var rules = JsonNode.Parse(await JsonTabAsync(page))!["stages"]![0]!["rules"]!;
+        Assert.Equal("""[{"user_id":"u-alice"},{"role":"FIN_OFFICER","client":"registry-portal"},{"group":"/states/d1/officers","include_subgroups":true}]""",
+            new JsonArray(rules.AsArray().Select(r => r!["rule_value"]!.DeepClone()).ToArray()).ToJsonString());
+        await page.Context.CloseAsync();
+    }
+
+    private static async Task PickAsync(IPage page, string option)
+    {
+        var choice = page.Locator(".mud-popover-open .mud-list-item").GetByText(option, new() { Exact = true });
+        await choice.ClickAsync();
+        await Assertions.Expect(choice).ToHaveCountAsync(0);
+    }
+
     private static ILocator Stage(IPage page, string name) => page.Locator($"[data-testid=designer-stage][data-name='{name}']");
 
     private static async Task AddUserRuleAsync(IPage page, string userId)

@@ -16,6 +16,7 @@ public sealed class DesignerStudio : IAsyncLifetime
 
     private TestDatabase? _db;
     private IPlaywright? _playwright;
+    private FakeKeycloak? _keycloak;
 
     public HostProcess Host { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
@@ -29,12 +30,20 @@ public sealed class DesignerStudio : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium (apt-get install chromium).");
         _db = await TestDatabase.CreateAsync();
+        // The directory the rule editor's pickers search (through the API's /admin/keycloak/*). Tokens stay dev-mode:
+        // only the resolver's admin client points at this Keycloak.
+        _keycloak = await FakeKeycloak.StartAsync();
+        _keycloak.AddUser("u-alice", "alice@example.org", "Alice", "Archer");
+        _keycloak.AddUser("u-bob", "bob@example.org", "Bob", "Baker");
+        _keycloak.AddClient("registry-portal", "Registry portal");
+        _keycloak.AddClientRole("registry-portal", "FIN_OFFICER", "Finance officer");
+        _keycloak.AddRealmRole("LEGAL", "Legal team");
+        _keycloak.AddGroup("/states/d1/officers");
+        var settings = _keycloak.ResolverSettings();
         StudioUrl = $"http://127.0.0.1:{FreePort()}";
-        Host = await HostProcess.StartAsync(_db.ConnectionString, new Dictionary<string, string?>
-        {
-            ["awe:studio:serve"] = "true",
-            ["awe:studio:url"] = StudioUrl,
-        });
+        settings["awe:studio:serve"] = "true";
+        settings["awe:studio:url"] = StudioUrl;
+        Host = await HostProcess.StartAsync(_db.ConnectionString, settings);
         using var probe = new HttpClient { BaseAddress = new Uri(StudioUrl), Timeout = TimeSpan.FromSeconds(2) };
         await Wait.UntilAsync(async () =>
         {
@@ -123,5 +132,6 @@ public sealed class DesignerStudio : IAsyncLifetime
         Admin?.Dispose();
         if (Host is not null) await Host.DisposeAsync();
         if (_db is not null) await _db.DisposeAsync();
+        if (_keycloak is not null) await _keycloak.DisposeAsync();
     }
 }

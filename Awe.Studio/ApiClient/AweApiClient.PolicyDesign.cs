@@ -2,19 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace Awe.Studio.ApiClient;
 
-// The calls the policy designer needs beyond the pages': edit a draft, simulate, and the Keycloak pickers.
-// SimulateAsync and the Simulate*/Simulated* records have the same names and shapes as those the policies page adds on
-// the studio branch: when both are merged, one copy goes.
+// The calls the policy designer needs beyond the pages': edit a draft and the Keycloak pickers.
 public sealed partial class AweApiClient
 {
     /// <summary><c>PATCH /policies/{key}/versions/{v}</c>: replaces a draft's content.</summary>
     public Task<PolicyOut> UpdateDraftAsync(string key, int version, JsonObject policy, CancellationToken ct = default) =>
         SendAsync<PolicyOut>(HttpMethod.Patch, $"policies/{Esc(key)}/versions/{version}", policy, ct);
-
-    /// <summary><c>POST …/simulate</c>: who would approve each stage for <paramref name="context"/>; writes nothing.</summary>
-    public Task<SimulateOut> SimulateAsync(string key, int version, JsonObject context, string? requester, CancellationToken ct = default) =>
-        SendAsync<SimulateOut>(HttpMethod.Post, $"policies/{Esc(key)}/versions/{version}/simulate",
-            new JsonObject { ["context"] = context, ["requester"] = string.IsNullOrWhiteSpace(requester) ? null : requester.Trim() }, ct);
 
     public Task<List<DirectoryUser>> SearchUsersAsync(string? q, int limit = 20, CancellationToken ct = default) =>
         GetAsync<List<DirectoryUser>>("admin/keycloak/users" + Query(("q", q), ("limit", limit.ToString())), ct);
@@ -29,17 +22,6 @@ public sealed partial class AweApiClient
     public Task<List<DirectoryGroup>> SearchGroupsAsync(string? q, int limit = 50, CancellationToken ct = default) =>
         GetAsync<List<DirectoryGroup>>("admin/keycloak/groups" + Query(("q", q), ("limit", limit.ToString())), ct);
 }
-
-public sealed record SimulatedExclusion(string UserId, string Reason);
-
-public sealed record SimulatedDelegation(string From, string To);
-
-public sealed record SimulatedStage(
-    int StageOrder, string Name, string Mode, int? ModeValue, int? ParallelGroup, IReadOnlyList<string> ResolvedApprovers,
-    IReadOnlyList<string> Observers, IReadOnlyList<string> RequiredApprovers, IReadOnlyList<SimulatedDelegation> Delegations,
-    IReadOnlyList<SimulatedExclusion> Excluded, bool Skipped, string? SkipReason, string? Outcome);
-
-public sealed record SimulateOut(string PolicyId, int PolicyVersion, string? Outcome, IReadOnlyList<SimulatedStage> Stages);
 
 public sealed record DirectoryUser(string UserId, string? Username, string? Email, string? Name);
 

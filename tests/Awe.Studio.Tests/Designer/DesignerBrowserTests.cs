@@ -109,6 +109,18 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         // The same stages; only the parallel group's number follows its column now (7 → 2).
         foreach (var s in v1["stages"]!.AsArray().OfType<JsonObject>().Where(s => s["parallel_group"] is not null)) s["parallel_group"] = 2;
         Assert.True(JsonNode.DeepEquals(Comparable(v1["stages"]!), Comparable(v2["stages"]!)), $"v1 {Comparable(v1["stages"]!)}\nv2 {Comparable(v2["stages"]!)}");
+
+        // Deactivating v1 from the designer asks first; cancelled, nothing changes; confirmed, v1 is archived.
+        await studio.OpenAsync(page, "/policies/grant.payment/versions/1/design", "[data-testid=designer-stage]");
+        await page.GetByTestId("deactivate").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        Assert.Equal("active", (string?)(await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
+        await page.GetByTestId("deactivate").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("deactivate")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=designer-title] ~ span[data-state]").First).ToHaveAttributeAsync("data-state", "archived");
+        Assert.Equal("archived", (string?)(await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
         await page.Context.CloseAsync();
     }
 

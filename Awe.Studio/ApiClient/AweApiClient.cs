@@ -17,7 +17,7 @@ public interface IAweTokenSource
 /// Studio (no UI, no sign-in): the HttpClient's BaseAddress is the API's origin and the token comes from an
 /// <see cref="IAweTokenSource"/>, so the same class can serve any .NET caller.
 /// </summary>
-public sealed class AweApiClient(HttpClient http, IAweTokenSource tokens)
+public sealed partial class AweApiClient(HttpClient http, IAweTokenSource tokens)
 {
     public const string Prefix = "v1/awe/";
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Awe.Studio.ApiClient;
 
-// The operator pages beyond requests and policies: out-of-office delegations and the admin audit trail.
+// The operator pages beyond requests and policies: out-of-office delegations, the admin audit trail and callback secrets.
 public sealed partial class AweApiClient
 {
     /// <param name="userId">Delegations from or to this user; null: all.</param>
@@ -27,6 +27,20 @@ public sealed partial class AweApiClient
             ("actor", filter.Actor), ("action", filter.Action), ("resource_type", filter.ResourceType), ("resource_id", filter.ResourceId),
             ("since", filter.Since), ("until", filter.Until),
             ("limit", filter.Limit.ToString())), ct);
+
+    public Task<List<CallbackSecretOut>> ListCallbackSecretsAsync(string? callerService = null, CancellationToken ct = default) =>
+        GetAsync<List<CallbackSecretOut>>("admin/callback-secrets" + Query(("caller_service", callerService)), ct);
+
+    /// <summary>The answer carries the raw secret, the only time the API shows it.</summary>
+    public Task<IssuedSecretOut> IssueCallbackSecretAsync(string? callerService, CancellationToken ct = default) =>
+        SendAsync<IssuedSecretOut>(HttpMethod.Post, "admin/callback-secrets", new JsonObject { ["caller_service"] = callerService }, ct);
+
+    /// <summary>A new secret; the old one keeps signing for the API's configured grace.</summary>
+    public Task<IssuedSecretOut> RotateCallbackSecretAsync(string id, CancellationToken ct = default) =>
+        SendAsync<IssuedSecretOut>(HttpMethod.Post, $"admin/callback-secrets/{Esc(id)}/rotate", new JsonObject(), ct);
+
+    public Task<CallbackSecretOut> RevokeCallbackSecretAsync(string id, CancellationToken ct = default) =>
+        SendAsync<CallbackSecretOut>(HttpMethod.Post, $"admin/callback-secrets/{Esc(id)}/revoke", null, ct);
 
     /// <summary>A call whose success has no body (204); errors are read as everywhere else.</summary>
     private async Task SendWithoutBodyAsync(HttpMethod method, string path, CancellationToken ct)
@@ -61,3 +75,9 @@ public sealed record AuditActionOut(string Id, DateTime OccurredAt, string Actor
 /// <param name="Until">ISO 8601, exclusive.</param>
 public sealed record AuditFilter(string? Actor = null, string? Action = null, string? ResourceType = null, string? ResourceId = null,
     string? Since = null, string? Until = null, int Limit = 100);
+
+public sealed record CallbackSecretOut(string Id, string CallerService, string Status, DateTime CreatedAt, DateTime? RotatedAt,
+    DateTime? GraceUntil, DateTime? RevokedAt, string? CreatedBy);
+
+public sealed record IssuedSecretOut(string Id, string CallerService, string Status, string Secret, DateTime CreatedAt, string? ReplacesId,
+    DateTime? ReplacedGraceUntil);

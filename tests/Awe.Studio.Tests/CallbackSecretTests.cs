@@ -51,6 +51,13 @@ public sealed class CallbackSecretTests(StudioStack stack)
         Assert.Equal("revoked", (await stack.Admin.ListCallbackSecretsAsync(service)).Single(s => s.Id == first.Id).Status);
         Assert.Equal("active", (await stack.Admin.ListCallbackSecretsAsync(service)).Single(s => s.Id != first.Id).Status);
 
+        // A second active secret for the service is refused with the API's advice, and nothing is issued.
+        await admin.GetByLabel("Caller service").FillAsync(service);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Issue secret" }).ClickAsync();
+        await Expect(admin.Locator(".mud-snackbar").Filter(new() { HasText = "already has an active secret" })).ToBeVisibleAsync();
+        await Expect(admin.GetByTestId("issued-secret")).ToHaveCountAsync(0);
+        Assert.Equal(2, (await stack.Admin.ListCallbackSecretsAsync(service)).Count);
+
         // A reload never shows a secret again.
         await admin.ReloadAsync();
         await admin.WaitInteractiveAsync();

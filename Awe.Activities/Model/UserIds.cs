@@ -44,16 +44,11 @@ public static class UserIds
         return null;
     }
 
-    /// <summary>Canonical form of a valid id, or null with <paramref name="problem"/> set.</summary>
-    public static string? TryCanonical(string id, out string? problem)
-    {
-        problem = Problem(id);
-        return problem is null ? Canonical(id) : null;
-    }
-
-    /// <summary>Same person? Both sides in canonical form; invalid ids are never anyone.</summary>
-    public static bool Same(string? a, string? b) =>
-        a is not null && b is not null && Problem(a) is null && Problem(b) is null && Canonical(a) == Canonical(b);
+    /// <summary>
+    /// The form to look an id up by (a query filter): canonical when it can be, else as given, which then matches no
+    /// stored id since every stored id is canonical.
+    /// </summary>
+    public static string ForLookup(string id) => Problem(id) is null ? Canonical(id) : id;
 
     // Controls (tabs and newlines included), format characters (zero-width space/joiners, bidi marks, soft
     // hyphen, BOM), line/paragraph separators and unassigned code points: none is part of a person's name as

@@ -75,7 +75,7 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
             var sod = SegregationOfDuties.For(instance);
             foreach (var person in new[] { actor, task.Assignee }.Distinct())
                 if (sod.Violation(person) is { } rule)
-                    throw new SegregationOfDutiesException(rule, $"{SegregationOfDuties.Explain(rule, person)}; reject or abstain instead, or leave the task to someone else");
+                    throw new SegregationOfDutiesException($"{SegregationOfDuties.Explain(rule, person)}; reject or abstain instead, or leave the task to someone else");
         }
 
         var now = Now;

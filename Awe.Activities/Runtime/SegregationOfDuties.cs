@@ -35,7 +35,7 @@ public sealed class SegregationOfDuties
     /// <summary>The rule that forbids <paramref name="user"/> to approve, or null.</summary>
     public string? Violation(string user)
     {
-        var id = UserIds.Problem(user) is null ? UserIds.Canonical(user) : user;
+        var id = UserIds.ForLookup(user);
         return _forbidSelf && _selves.Contains(id) ? "forbid_self_approval"
             : _forbidRepeat && _approvers.Contains(id) ? "forbid_repeat_approvers"
             : null;
@@ -65,7 +65,4 @@ public sealed class SegregationOfDuties
 }
 
 /// <summary>The policy's segregation of duties forbids this person the change asked for (HTTP 403).</summary>
-public sealed class SegregationOfDutiesException(string rule, string message) : Exception(message)
-{
-    public string Rule { get; } = rule;
-}
+public sealed class SegregationOfDutiesException(string message) : Exception(message);

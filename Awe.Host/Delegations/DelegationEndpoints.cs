@@ -42,7 +42,7 @@ public static class DelegationEndpoints
                 var q = db.Delegations.AsNoTracking();
                 if (!string.IsNullOrWhiteSpace(user_id))
                 {
-                    var who = UserIds.Problem(user_id) is null ? UserIds.Canonical(user_id) : user_id;
+                    var who = UserIds.ForLookup(user_id);
                     q = q.Where(d => d.UserId == who || d.DelegateTo == who);
                 }
                 var now = clock.GetUtcNow().UtcDateTime;

@@ -52,7 +52,7 @@ public static class TaskEndpoints
                 join r in db.Requests.AsNoTracking() on t.RequestId equals r.Id
                 select new { t, r };
         var who = string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId
-            : UserIds.Problem(assignee) is null ? UserIds.Canonical(assignee) : assignee;
+            : UserIds.ForLookup(assignee);
         if (assignee == "*")
         {
             // The reference's "tasks for a request" view: without a status, everyone's finished tasks plus the caller's live ones.

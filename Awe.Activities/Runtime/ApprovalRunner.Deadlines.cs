@@ -120,8 +120,8 @@ public sealed partial class ApprovalRunner
             case OnBreach.AutoApprove or OnBreach.AutoReject:
                 var decision = action == OnBreach.AutoApprove ? DecisionAction.Approve : DecisionAction.Reject;
                 foreach (var task in overdue)
-                    RecordDeadlineDecision(instance, task, decision,
-                        $"SLA breached: no decision by {task.DueAt:yyyy-MM-dd'T'HH:mm:ss'Z'}; stage '{stage.Name}' has on_breach {action}", now);
+                    RecordDecision(instance, task, SlaActor, decision,
+                        $"SLA breached: no decision by {task.DueAt:yyyy-MM-dd'T'HH:mm:ss'Z'}; stage '{stage.Name}' has on_breach {action}", null, now);
                 await ContinueAfterBreachAsync(instance, node, rejectReason: null, ct);
                 break;
 
@@ -186,25 +186,6 @@ public sealed partial class ApprovalRunner
             ["added_observers"] = Strings(added.Where(t => t.Kind == TaskKind.Observer).Select(t => t.Assignee)),
             ["excluded"] = Excluded(plan),
         }, stage.StageOrder);
-    }
-
-    private void RecordDeadlineDecision(ApprovalInstance instance, ApprovalTask task, string action, string comment, DateTime now)
-    {
-        var decision = new ApprovalDecision
-        {
-            RequestId = instance.Request.Id, TaskId = task.Id, StageOrder = task.StageOrder, Actor = SlaActor, Action = action,
-            Comment = comment, CreatedAt = now, UpdatedAt = now,
-        };
-        instance.Request.Decisions.Add(decision);
-        instance.NewDecisions.Add(decision);
-        task.Status = TaskStatus.Completed;
-        task.CompletedAt = task.UpdatedAt = now;
-        task.DecisionId = decision.Id;
-        Emit(instance, EventType.TaskDecided, new JsonObject
-        {
-            ["task_id"] = task.Id, ["decision_id"] = decision.Id, ["assignee"] = task.Assignee, ["kind"] = task.Kind,
-            ["action"] = action, ["actor"] = SlaActor, ["comment"] = comment,
-        }, task.StageOrder);
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ public sealed partial class ApprovalRunner
     }
 
     private DateTime? StageDueAt(WorkflowDefinition definition, StageSpec stage, DateTime now) =>
-        stage.SlaDuration is { } span ? Whole(Deadline.After(now, span, CalendarOf(definition, stage))) : null;
+        stage.SlaDuration is { } span ? Deadline.Whole(Deadline.After(now, span, CalendarOf(definition, stage))) : null;
 
     /// <summary>
     /// The stage's calendar, else the policy's, else none (elapsed time). A calendar removed from configuration
@@ -61,7 +61,7 @@ public sealed partial class ApprovalRunner
     private void ArmReminders(ApprovalInstance instance, WorkflowNode node, DateTime now)
     {
         if (node.Stage!.ReminderInterval is { } every)
-            instance.State.NextReminders[node.Id] = Whole(Deadline.After(now, every, CalendarOf(instance.Definition, node.Stage)));
+            instance.State.NextReminders[node.Id] = Deadline.Whole(Deadline.After(now, every, CalendarOf(instance.Definition, node.Stage)));
         else
             instance.State.NextReminders.Remove(node.Id);
     }
@@ -233,9 +233,6 @@ public sealed partial class ApprovalRunner
             instance.NewTimers.Add(timer);
         }
     }
-
-    /// <summary>Deadlines in whole milliseconds: the same instant in memory, in PostgreSQL (µs) and in SQLite.</summary>
-    private static DateTime Whole(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 }
 
 public static class OnBreach

@@ -111,4 +111,7 @@ public static class Deadline
 {
     public static DateTime After(DateTime startUtc, TimeSpan duration, BusinessCalendar? calendar) =>
         calendar is null ? startUtc + duration : calendar.AddWorkingTime(startUtc, duration);
+
+    /// <summary>Deadlines in whole milliseconds: the same instant in memory, in PostgreSQL (µs) and in SQLite.</summary>
+    public static DateTime Whole(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 }

@@ -49,7 +49,7 @@ public sealed partial class ApprovalRunner
     }
 
     private DateTime? StageDueAt(WorkflowDefinition definition, StageSpec stage, DateTime now) =>
-        stage.SlaDuration is { } span ? Whole(Deadline.After(now, span, CalendarOf(definition, stage))) : null;
+        stage.SlaDuration is { } span ? Deadline.Whole(Deadline.After(now, span, CalendarOf(definition, stage))) : null;
 
     /// <summary>
     /// The stage's calendar, else the policy's, else none (elapsed time). A calendar removed from configuration
@@ -61,7 +61,7 @@ public sealed partial class ApprovalRunner
     private void ArmReminders(ApprovalInstance instance, WorkflowNode node, DateTime now)
     {
         if (node.Stage!.ReminderInterval is { } every)
-            instance.State.NextReminders[node.Id] = Whole(Deadline.After(now, every, CalendarOf(instance.Definition, node.Stage)));
+            instance.State.NextReminders[node.Id] = Deadline.Whole(Deadline.After(now, every, CalendarOf(instance.Definition, node.Stage)));
         else
             instance.State.NextReminders.Remove(node.Id);
     }
@@ -120,8 +120,8 @@ public sealed partial class ApprovalRunner
             case OnBreach.AutoApprove or OnBreach.AutoReject:
                 var decision = action == OnBreach.AutoApprove ? DecisionAction.Approve : DecisionAction.Reject;
                 foreach (var task in overdue)
-                    RecordDeadlineDecision(instance, task, decision,
-                        $"SLA breached: no decision by {task.DueAt:yyyy-MM-dd'T'HH:mm:ss'Z'}; stage '{stage.Name}' has on_breach {action}", now);
+                    RecordDecision(instance, task, SlaActor, decision,
+                        $"SLA breached: no decision by {task.DueAt:yyyy-MM-dd'T'HH:mm:ss'Z'}; stage '{stage.Name}' has on_breach {action}", null, now);
                 await ContinueAfterBreachAsync(instance, node, rejectReason: null, ct);
                 break;
 
@@ -188,25 +188,6 @@ public sealed partial class ApprovalRunner
         }, stage.StageOrder);
     }
 
-    private void RecordDeadlineDecision(ApprovalInstance instance, ApprovalTask task, string action, string comment, DateTime now)
-    {
-        var decision = new ApprovalDecision
-        {
-            RequestId = instance.Request.Id, TaskId = task.Id, StageOrder = task.StageOrder, Actor = SlaActor, Action = action,
-            Comment = comment, CreatedAt = now, UpdatedAt = now,
-        };
-        instance.Request.Decisions.Add(decision);
-        instance.NewDecisions.Add(decision);
-        task.Status = TaskStatus.Completed;
-        task.CompletedAt = task.UpdatedAt = now;
-        task.DecisionId = decision.Id;
-        Emit(instance, EventType.TaskDecided, new JsonObject
-        {
-            ["task_id"] = task.Id, ["decision_id"] = decision.Id, ["assignee"] = task.Assignee, ["kind"] = task.Kind,
-            ["action"] = action, ["actor"] = SlaActor, ["comment"] = comment,
-        }, task.StageOrder);
-    }
-
     /// <summary>
     /// Makes the request's pending timers match what it waits for now: its expiry, each active stage's deadline (the
     /// earliest due_at of its live approver tasks) and next reminder. Moot timers are cancelled, missing ones armed.
@@ -252,9 +233,6 @@ public sealed partial class ApprovalRunner
             instance.NewTimers.Add(timer);
         }
     }
-
-    /// <summary>Deadlines in whole milliseconds: the same instant in memory, in PostgreSQL (µs) and in SQLite.</summary>
-    private static DateTime Whole(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 }
 
 public static class OnBreach

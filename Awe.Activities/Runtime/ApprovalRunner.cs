@@ -78,7 +78,23 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
                     throw new SegregationOfDutiesException($"{SegregationOfDuties.Explain(rule, person)}; reject or abstain instead, or leave the task to someone else");
         }
 
-        var now = Now;
+        var decision = RecordDecision(instance, task, actor, action, comment, attachmentsRef, Now);
+
+        // Observers are informed, never counted: their decisions do not move the stage.
+        if (task.Kind == TaskKind.Approver)
+        {
+            await ReevaluateStageAsync(instance, task.StageOrder, actor, ct);
+            if (action == DecisionAction.Approve && instance.Definition.ForbidRepeatApprovers)
+                await WithdrawSecondVotesAsync(instance, [actor, task.Assignee], ct);
+        }
+        Touch(instance);
+        return decision;
+    }
+
+    /// <summary>Completes a task with a decision: the decision is recorded, the task closed and task_decided emitted.</summary>
+    private ApprovalDecision RecordDecision(ApprovalInstance instance, ApprovalTask task, string actor, string action,
+        string? comment, string? attachmentsRef, DateTime now)
+    {
         var decision = new ApprovalDecision
         {
             RequestId = instance.Request.Id, TaskId = task.Id, StageOrder = task.StageOrder, Actor = actor, Action = action,
@@ -94,15 +110,6 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
             ["task_id"] = task.Id, ["decision_id"] = decision.Id, ["assignee"] = task.Assignee, ["kind"] = task.Kind,
             ["action"] = action, ["actor"] = actor, ["comment"] = comment,
         }, task.StageOrder);
-
-        // Observers are informed, never counted: their decisions do not move the stage.
-        if (task.Kind == TaskKind.Approver)
-        {
-            await ReevaluateStageAsync(instance, task.StageOrder, actor, ct);
-            if (action == DecisionAction.Approve && instance.Definition.ForbidRepeatApprovers)
-                await WithdrawSecondVotesAsync(instance, [actor, task.Assignee], ct);
-        }
-        Touch(instance);
         return decision;
     }
 

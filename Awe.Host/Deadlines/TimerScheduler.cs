@@ -20,7 +20,7 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
     ILogger<TimerScheduler> log, Operations.DatabaseReadiness readiness) : BackgroundService
 {
     /// <summary>Identifies this replica in lease_owner.</summary>
-    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public string ReplicaId { get; } = Hosting.ReplicaIds.New();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -80,7 +80,6 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var sql = """
             UPDATE approval_timer SET lease_owner = {0}, lease_until = {1}
             WHERE id IN (
@@ -90,7 +89,7 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
                 LIMIT {3}
                 LOCK_CLAUSE)
             RETURNING id AS "Id", request_id AS "RequestId", due_at AS "DueAt"
-            """.Replace("LOCK_CLAUSE", lockClause);
+            """.Replace("LOCK_CLAUSE", db.SkipLockedClause);
         var rows = await db.Database.SqlQueryRaw<Claimed>(sql, ReplicaId, now.AddSeconds(settings.LeaseSeconds), now, settings.BatchSize)
             .ToListAsync(ct);
         foreach (var row in rows) row.DueAt = DateTime.SpecifyKind(row.DueAt, DateTimeKind.Utc);

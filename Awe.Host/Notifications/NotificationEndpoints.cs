@@ -40,8 +40,7 @@ public static class NotificationEndpoints
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 // Row lock: a sender's claim (FOR UPDATE SKIP LOCKED) cannot take it while we decide.
-                if (db.IsPostgres)
-                    await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM notification WHERE id = {id} FOR UPDATE", ct);
+                await db.LockRowAsync("notification", id, ct);
                 var n = await db.Notifications.FirstOrDefaultAsync(x => x.Id == id, ct)
                         ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"notification '{id}' does not exist");
                 var now = clock.GetUtcNow().UtcDateTime;

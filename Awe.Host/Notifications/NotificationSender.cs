@@ -21,7 +21,7 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
     RecipientAddresses addresses, TimeProvider clock, ILogger<NotificationSender> log, Operations.DatabaseReadiness readiness)
     : Hosting.PeriodicWorker(clock, log, readiness)
 {
-    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public string ReplicaId { get; } = Hosting.ReplicaIds.New();
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Notifier.PollIntervalSeconds);
 
@@ -106,7 +106,7 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
                 LIMIT {3}
                 LOCK_CLAUSE)
             RETURNING id
-            """.Replace("LOCK_CLAUSE", db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "");
+            """.Replace("LOCK_CLAUSE", db.SkipLockedClause);
         return await db.Database.SqlQueryRaw<string>(sql, ReplicaId, now.AddSeconds(settings.LeaseSeconds), now, settings.BatchSize).ToListAsync(ct);
     }
 

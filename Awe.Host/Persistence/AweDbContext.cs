@@ -40,11 +40,22 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
     /// Serializes changes to one request. PostgreSQL takes a row lock held until commit; SQLite transactions
     /// already hold the database write lock (BEGIN IMMEDIATE), which serializes everything.
     /// </summary>
-    public async Task LockRequestAsync(string requestId, CancellationToken ct)
+    public Task LockRequestAsync(string requestId, CancellationToken ct) => LockRowAsync("approval_request", requestId, ct);
+
+    /// <summary>
+    /// Row lock on one row of <paramref name="table"/> (a table name from code, never from a caller) until commit,
+    /// so a worker's claim (FOR UPDATE SKIP LOCKED) or another admin cannot take it meanwhile; see LockRequestAsync for SQLite.
+    /// </summary>
+    public async Task LockRowAsync(string table, string id, CancellationToken ct)
     {
         if (IsPostgres)
-            await Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM approval_request WHERE id = {requestId} FOR UPDATE", ct);
+#pragma warning disable EF1003 // the table name is a constant of our code; the id is a parameter
+            await Database.ExecuteSqlRawAsync("SELECT 1 FROM " + table + " WHERE id = {0} FOR UPDATE", [id], ct);
+#pragma warning restore EF1003
     }
+
+    /// <summary>The lock clause of a worker's claim: replicas skip rows another one is claiming (SQLite has one writer).</summary>
+    public string SkipLockedClause => IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {

@@ -47,11 +47,14 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         {
             var events = instance.NewEvents.ToDictionary(e => e.Id);
             foreach (var n in Activities.Notifications.NotificationPlanner.Plan(instance.Request, instance.NewEvents))
+            {
+                var at = events[n.EventId].CreatedAt;
                 db.Notifications.Add(new Notifications.Notification
                 {
                     RequestId = instance.Request.Id, EventId = n.EventId, Kind = n.Kind, Recipient = n.Recipient, TaskId = n.TaskId,
-                    NextAttemptAt = events[n.EventId].CreatedAt, CreatedAt = events[n.EventId].CreatedAt, UpdatedAt = events[n.EventId].CreatedAt,
+                    NextAttemptAt = at, CreatedAt = at, UpdatedAt = at,
                 });
+            }
         }
         if (instance.Request.CallbackUrl is not { } url) return;
         db.DeliveriesDue |= instance.NewEvents.Count > 0;

@@ -82,7 +82,7 @@ public static class RequestEndpoints
             PolicyId = policy.Id, PolicyKey = policy.PolicyKey, PolicyVersion = policy.Version, ArtifactType = input.ArtifactType,
             ArtifactId = input.ArtifactId, SourceService = caller.Subject, Requester = input.Requester ?? caller.AssigneeId,
             Context = input.Context, CallbackUrl = input.CallbackUrl, CallbackSecretId = input.CallbackSecretId,
-            ExpiresAt = expiresAt is { } at ? new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc) : null,
+            ExpiresAt = expiresAt is { } at ? Activities.Deadlines.Deadline.Whole(at) : null,
             CreatedAt = now, UpdatedAt = now,
         };
         var instance = new ApprovalInstance(request, definition);

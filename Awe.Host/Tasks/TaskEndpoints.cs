@@ -80,7 +80,9 @@ public static class TaskEndpoints
         var rows = skip >= total ? []
             : await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((int)skip).Take(size).ToListAsync(ct);
         var decisionIds = rows.Where(x => x.t.DecisionId != null).Select(x => x.t.DecisionId!).ToList();
-        var decisions = await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
+        // Live tasks have no decision: a page of them (the usual inbox) needs no second query.
+        var decisions = decisionIds.Count == 0 ? []
+            : await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
         var items = rows.Select(x => TaskOut.From(x.t, x.r, x.t.DecisionId is { } id ? decisions.GetValueOrDefault(id) : null)).ToList();
         return new PagedTasksOut(items, total, number, size, total == 0 ? 1 : (total + size - 1) / size);
     }

@@ -79,8 +79,7 @@ public static class CallbackSecretEndpoints
                 if (problems.Count > 0) throw AweException.Invalid(problems);
 
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                if (db.IsPostgres)
-                    await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM callback_secret WHERE id = {id} FOR UPDATE", ct);
+                await db.LockRowAsync("callback_secret", id, ct);
                 var old = await db.CallbackSecrets.FirstOrDefaultAsync(s => s.Id == id, ct)
                           ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"callback secret '{id}' does not exist");
                 if (old.Status != SecretStatus.Active)

@@ -41,8 +41,7 @@ public static class DeliveryEndpoints
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 // Row lock: a dispatcher's claim (FOR UPDATE SKIP LOCKED) cannot take the delivery while we decide.
-                if (db.IsPostgres)
-                    await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM webhook_delivery WHERE id = {id} FOR UPDATE", ct);
+                await db.LockRowAsync("webhook_delivery", id, ct);
                 var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == id, ct)
                                ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"delivery '{id}' does not exist");
                 if (delivery.Status == DeliveryStatus.Delivered)

@@ -24,7 +24,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
     private const int MaxResponseBytes = 4096;
 
     /// <summary>Identifies this replica in lease_owner.</summary>
-    public string ReplicaId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public string ReplicaId { get; } = Hosting.ReplicaIds.New();
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Webhook.PollIntervalSeconds);
 
@@ -54,7 +54,6 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         var now = Clock.GetUtcNow().UtcDateTime;
         // Longer than one attempt with its timeout (validated at start-up), so a live replica never loses a lease it is using.
         var until = now.AddSeconds(settings.EffectiveLeaseSeconds);
-        var lockClause = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var sql = """
             UPDATE webhook_delivery SET lease_owner = {0}, lease_until = {1}
             WHERE id IN (
@@ -67,7 +66,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                 LIMIT {3}
                 LOCK_CLAUSE)
             RETURNING id
-            """.Replace("LOCK_CLAUSE", lockClause);
+            """.Replace("LOCK_CLAUSE", db.SkipLockedClause);
         return await db.Database.SqlQueryRaw<string>(sql, ReplicaId, until, now, settings.BatchSize).ToListAsync(ct);
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 
 namespace Awe.Studio.ApiClient;
@@ -20,7 +19,7 @@ public sealed partial class AweApiClient
             ["reason"] = string.IsNullOrWhiteSpace(delegation.Reason) ? null : delegation.Reason.Trim(),
         }, ct);
 
-    public Task DeleteDelegationAsync(string id, CancellationToken ct = default) => SendWithoutBodyAsync(HttpMethod.Delete, $"delegations/{Esc(id)}", ct);
+    public Task DeleteDelegationAsync(string id, CancellationToken ct = default) => SendAsync<JsonNode?>(HttpMethod.Delete, $"delegations/{Esc(id)}", null, ct);
 
     public Task<List<AuditActionOut>> ListAuditAsync(AuditFilter filter, CancellationToken ct = default) =>
         GetAsync<List<AuditActionOut>>("admin/audit" + Query(
@@ -41,25 +40,6 @@ public sealed partial class AweApiClient
 
     public Task<CallbackSecretOut> RevokeCallbackSecretAsync(string id, CancellationToken ct = default) =>
         SendAsync<CallbackSecretOut>(HttpMethod.Post, $"admin/callback-secrets/{Esc(id)}/revoke", null, ct);
-
-    /// <summary>A call whose success has no body (204); errors are read as everywhere else.</summary>
-    private async Task SendWithoutBodyAsync(HttpMethod method, string path, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(method, Prefix + path);
-        if (await tokens.GetAccessTokenAsync(ct) is { Length: > 0 } token)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AweApiException(null, [new ApiError("unreachable", $"the AWE API at {http.BaseAddress} could not be reached: {e.Message}", null)], e);
-        }
-        using (response)
-            if (!response.IsSuccessStatusCode) throw await ErrorOf(response, ct);
-    }
 }
 
 public sealed record DelegationOut(string Id, string UserId, string DelegateTo, DateTime StartsAt, DateTime EndsAt, string? Reason,

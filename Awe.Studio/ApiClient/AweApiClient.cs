@@ -136,6 +136,8 @@ public sealed partial class AweApiClient(HttpClient http, IAweTokenSource tokens
         using (response)
         {
             if (!response.IsSuccessStatusCode) throw await ErrorOf(response, ct);
+            // A 204 (a delete, say) has nothing to read; its callers ask for JsonNode? and ignore it.
+            if (response.StatusCode == HttpStatusCode.NoContent) return default!;
             return await response.Content.ReadFromJsonAsync<T>(Json, ct)
                    ?? throw new AweApiException(response.StatusCode, [new ApiError("empty", "the API answered with an empty body", null)]);
         }

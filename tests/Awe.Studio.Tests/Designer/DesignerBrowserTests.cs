@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Awe.Host.Tests.Infrastructure;
+using Awe.Studio.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace Awe.Studio.Tests.Designer;
@@ -81,7 +82,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 of 3 approvers must approve; one reject vetoes.");
         // With the navigation folded away the whole flow fits the canvas.
         await DesignerStudio.FoldNavigationAsync(page);
-        await DesignerStudio.ScreenshotAsync(page, "designer-active.png");
+        await page.ScreenshotAsync("designer-active");
 
         // A viewer sees the same drawing and cannot change anything.
         var viewer = await studio.SignedInPageAsync("vera.viewer", "AWE_VIEWER");
@@ -179,7 +180,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("stage-panel")).ToHaveAttributeAsync("data-stage-name", "Finance review");
         await DesignerStudio.FoldNavigationAsync(page);
         await problem.ScrollIntoViewIfNeededAsync();
-        await DesignerStudio.ScreenshotAsync(page, "designer-problem.png");
+        await page.ScreenshotAsync("designer-problem");
         using (var missing = await studio.Admin.GetAsync("/v1/awe/policies/travel.claim/versions"))
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
@@ -218,7 +219,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(Stage(page, "Legal review").GetByTestId("stage-simulation")).ToContainTextAsync("skipped (skip_if holds)");
         await Assertions.Expect(Stage(page, "Finance review").GetByTestId("stage-simulation")).ToContainTextAsync("u-alice");
         await DesignerStudio.FoldNavigationAsync(page);
-        await DesignerStudio.ScreenshotAsync(page, "designer-simulate.png");
+        await page.ScreenshotAsync("designer-simulate");
 
         // Activate, confirmed: the version is now drawn from its compiled definition, read-only.
         await page.GetByTestId("activate").ClickAsync();

@@ -315,7 +315,7 @@ public sealed class DesignerModelTests
         b.EscalationRules.Add(new RuleDraft { UserId = "boss" });
         var draft = Draft([a], [b]);
         var problems = DraftProblems.Place(draft, [
-            new ApiError("AWE-012", "needs 2", "stages[0].mode_value"),
+            new ApiError("AWE-012", "stages[0].mode_value: needs 2", "stages[0].mode_value"), // the API repeats the path: not under the field
             new ApiError("AWE-012", "is required", "stages[1].rules[1].rule_value.user_id"),
             new ApiError("AWE-012", "bad", "stages[1].escalation_rules[0].rule_value.user_id"),
             new ApiError("AWE-012", "taken", "policy_key"),

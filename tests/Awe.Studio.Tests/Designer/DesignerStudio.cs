@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Awe.Host.Tests.Infrastructure;
+using Awe.Studio.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace Awe.Studio.Tests.Designer;
@@ -12,8 +13,6 @@ namespace Awe.Studio.Tests.Designer;
 /// </summary>
 public sealed class DesignerStudio : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private TestDatabase? _db;
     private IPlaywright? _playwright;
     private FakeKeycloak? _keycloak;
@@ -27,8 +26,6 @@ public sealed class DesignerStudio : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium (apt-get install chromium).");
         _db = await TestDatabase.CreateAsync();
         // The directory the rule editor's pickers search (through the API's /admin/keycloak/*). Tokens stay dev-mode:
         // only the resolver's admin client points at this Keycloak.
@@ -54,18 +51,13 @@ public sealed class DesignerStudio : IAsyncLifetime
         Admin = Host.ClientFor(Tokens.Admin);
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
+        Browser = await StudioBrowser.LaunchChromiumAsync(_playwright);
     }
 
     /// <summary>A fresh browser session at a laptop's 1366×768, signed in through Studio's dev sign-in page.</summary>
     public async Task<IPage> SignedInPageAsync(string userId, string role)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 }, BaseURL = StudioUrl });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = StudioBrowser.Width, Height = StudioBrowser.Height }, BaseURL = StudioUrl });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/signin");
@@ -105,17 +97,6 @@ public sealed class DesignerStudio : IAsyncLifetime
         }, b => b.canvas is not null && b.approved is not null && b.canvas.X < 100 && b.approved.X + b.approved.Width <= b.canvas.X + b.canvas.Width,
             "the canvas widens and shows the whole flow",
             describe: b => $"canvas {b.canvas?.X},{b.canvas?.Width}; approved {b.approved?.X},{b.approved?.Width}");
-    }
-
-    /// <summary>
-    /// A 1366×768 screenshot to AWE_SCREENSHOTS_DIR (docs/images refreshes the docs' pictures), else to the test output
-    /// folder — the same convention as the other Studio browser tests.
-    /// </summary>
-    public static async Task ScreenshotAsync(IPage page, string name)
-    {
-        var dir = Environment.GetEnvironmentVariable("AWE_SCREENSHOTS_DIR") is { Length: > 0 } d ? d : Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(dir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name) });
     }
 
     private static int FreePort()

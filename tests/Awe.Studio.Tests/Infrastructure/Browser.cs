@@ -7,7 +7,22 @@ public static class StudioBrowser
 {
     public const int Width = 1366, Height = 768;
 
+    public const string ChromiumPath = "/usr/bin/chromium";
+
     static StudioBrowser() => Assertions.SetDefaultExpectTimeout(20_000);
+
+    /// <summary>Debian's Chromium, headless; Playwright never downloads a browser here.</summary>
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does) — Playwright never downloads a browser here");
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
 
     /// <summary>A fresh browser context (no cookies) signed in through the dev sign-in page.</summary>
     public static async Task<IPage> SignInAsync(this StudioStack stack, string userId, string role, string path = "/")

@@ -15,8 +15,6 @@ namespace Awe.Studio.Tests.Infrastructure;
 /// </summary>
 public sealed class StudioStack : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private TestDatabase? _database;
     private WebApplication? _studio;
     private IPlaywright? _playwright;
@@ -27,8 +25,6 @@ public sealed class StudioStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does) — Playwright never downloads a browser here");
         _database = await TestDatabase.CreateAsync();
         Host = await HostProcess.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
         {
@@ -44,12 +40,7 @@ public sealed class StudioStack : IAsyncLifetime
         StudioUrl = _studio.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        Browser = await StudioBrowser.LaunchChromiumAsync(_playwright);
     }
 
     /// <summary>A client of the API for setting up data, acting with <paramref name="token"/>.</summary>

@@ -34,15 +34,21 @@ public sealed partial class DraftProblems
 
     /// <summary>Messages for a policy-level field (e.g. "policy_key").</summary>
     public IEnumerable<string> ForPolicy(string field) =>
-        _all.Where(p => p.Place is { Stage: null } place && place.Field == field).Select(p => p.Error.Message);
+        _all.Where(p => p.Place is { Stage: null } place && place.Field == field).Select(p => AtField(p.Error));
 
     /// <summary>Messages for a stage's own field (e.g. "mode_value"; "" = the stage as a whole).</summary>
     public IEnumerable<string> ForStage(Guid stage, string field) =>
-        _all.Where(p => p.Place is { Rule: null } place && place.Stage == stage && place.Field == field).Select(p => p.Error.Message);
+        _all.Where(p => p.Place is { Rule: null } place && place.Stage == stage && place.Field == field).Select(p => AtField(p.Error));
 
     /// <summary>Messages for a rule's field (e.g. "rule_value.user_id", "required"; "" = the rule as a whole).</summary>
     public IEnumerable<string> ForRule(Guid rule, string field) =>
-        _all.Where(p => p.Place is { } place && place.Rule == rule && place.Field == field).Select(p => p.Error.Message);
+        _all.Where(p => p.Place is { } place && place.Rule == rule && place.Field == field).Select(p => AtField(p.Error));
+
+    /// <summary>Under its field the message goes without the path the API may repeat in front of it ("stages[0].mode_value: …").</summary>
+    private static string AtField(ApiError error) =>
+        error.Path is { Length: > 0 } path && error.Message.StartsWith(path + ": ", StringComparison.Ordinal)
+            ? error.Message[(path.Length + 2)..]
+            : error.Message;
 
     /// <summary>Any problem within a rule, whichever field.</summary>
     public bool AnyForRule(Guid rule) => _all.Any(p => p.Place?.Rule == rule);

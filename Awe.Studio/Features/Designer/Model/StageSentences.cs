@@ -31,7 +31,7 @@ public static class StageSentences
     public static IEnumerable<string> Notes(StageDraft stage)
     {
         if (!string.IsNullOrWhiteSpace(stage.SkipIfText)) yield return "Skipped when its skip_if condition holds.";
-        yield return stage.OnEmpty == "skip" ? "No approvers found: the stage is skipped." : "No approvers found: the request is rejected.";
+        yield return stage.OnEmpty == "skip" ? "If nobody is found to ask, the stage is skipped." : "If nobody is found to ask, the request is rejected.";
         var observers = stage.Rules.Count(r => r.Kind == RuleKinds.Observer);
         if (observers > 0) yield return $"{observers} observer rule{(observers == 1 ? "" : "s")}: informed, never vote.";
         if (stage.SlaHours is { } h)

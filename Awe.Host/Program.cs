@@ -88,7 +88,8 @@ builder.Services.AddHttpClient(JwksKeySource.HttpClientName)
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DefinitionCache>();
 builder.Services.AddAweApproverResolution();
-builder.Services.AddScoped<IDelegationLookup, DatabaseDelegationLookup>();
+builder.Services.AddScoped<DatabaseDelegationLookup>();
+builder.Services.AddScoped<IDelegationLookup>(services => services.GetRequiredService<DatabaseDelegationLookup>());
 builder.Services.AddSingleton(new RunnerSettings(awe.Resolver.RetryBackoffSeconds, awe.Limits.MaxApproversPerStage, awe.Limits.MaxTasksPerRequest,
     awe.Sla.MaxEscalations, Calendars.All(awe)));
 builder.Services.AddScoped<ApprovalRunner>();

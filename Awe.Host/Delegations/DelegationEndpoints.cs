@@ -20,9 +20,25 @@ public sealed record DelegationOut(string Id, string UserId, string DelegateTo, 
 /// <summary>Active delegations from the database; the newest wins when several overlap. Delegates are never followed further.</summary>
 public sealed class DatabaseDelegationLookup(AweDbContext db) : IDelegationLookup
 {
+    private (DateTime From, DateTime Until)? _noneActive;
+
+    /// <summary>
+    /// How far around "now" a caller looks for active delegations when it reads its request (a delegation overlapping
+    /// [now - Margin, now + Margin), i.e. starts_at &lt; until AND ends_at &gt; from): the runner's clock moves on a little
+    /// while it runs, and every moment it asks about must fall inside the window.
+    /// </summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Tells this lookup that no delegation was active at any moment in [from, until) when its request was loaded (read in
+    /// the same statement), so that lookups for those moments need no query. Most of the time nobody is away, and a
+    /// stage start then costs no round trip for delegations.
+    /// </summary>
+    public void NoneActiveBetween(DateTime from, DateTime until) => _noneActive = (from, until);
+
     public async Task<IReadOnlyDictionary<string, string>> ActiveDelegatesAsync(IReadOnlyCollection<string> userIds, DateTime at, CancellationToken ct)
     {
-        if (userIds.Count == 0) return new Dictionary<string, string>();
+        if (userIds.Count == 0 || _noneActive is { } none && at >= none.From && at < none.Until) return new Dictionary<string, string>();
         var rows = await db.Delegations.AsNoTracking()
             .Where(d => userIds.Contains(d.UserId) && d.StartsAt <= at && d.EndsAt > at)
             .ToListAsync(ct);

@@ -12,8 +12,16 @@ namespace Awe.Host.Persistence;
 /// The database of AWE. One model for both stores; each store has its own subclass only so that it can carry
 /// its own migration history (PostgreSQL in production, SQLite as the embedded default).
 /// </summary>
-public abstract class AweDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
+public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
 {
+    protected AweDbContext(DbContextOptions options) : base(options)
+    {
+        // EF wraps a SaveChanges inside our transaction in SAVEPOINT / RELEASE so that a failed save could be retried
+        // within it: two round trips per change. No caller continues a transaction after a failed save (each rolls
+        // back and answers), so the savepoints only ever cost.
+        Database.AutoSavepointsEnabled = false;
+    }
+
     /// <summary>Set when this unit of work added webhook deliveries or made some due; its commit wakes the dispatcher.</summary>
     public bool DeliveriesDue { get; set; }
 
@@ -53,6 +61,35 @@ public abstract class AweDbContext(DbContextOptions options) : DbContext(options
             await Database.ExecuteSqlRawAsync("SELECT 1 FROM " + table + " WHERE id = {0} FOR UPDATE", [id], ct);
 #pragma warning restore EF1003
     }
+
+    /// <summary>
+    /// Saves what is tracked, all or nothing, outside any transaction of ours. On PostgreSQL a save small enough to
+    /// leave as one batch is sent without BEGIN and COMMIT: the server runs the statements of one batch (one Sync) as
+    /// one implicit transaction, so it is as atomic as EF's own transaction and a round trip shorter. Larger saves
+    /// (EF splits them into several batches) and SQLite keep EF's transaction.
+    /// </summary>
+    public async Task SaveAtomicallyAsync(CancellationToken ct)
+    {
+        if (Database.CurrentTransaction is not null) throw new InvalidOperationException("SaveAtomicallyAsync runs outside a transaction");
+        var oneBatch = IsPostgres && ChangeTracker.Entries().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted) <= OneBatchEntries;
+        if (!oneBatch)
+        {
+            await SaveChangesAsync(ct);
+            return;
+        }
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        try
+        {
+            await SaveChangesAsync(ct);
+        }
+        finally
+        {
+            Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
+        }
+    }
+
+    /// <summary>Far below what EF's Npgsql provider puts in one batch (1,000 statements, 65,535 parameters).</summary>
+    private const int OneBatchEntries = 100;
 
     /// <summary>The lock clause of a worker's claim: replicas skip rows another one is claiming (SQLite has one writer).</summary>
     public string SkipLockedClause => IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";

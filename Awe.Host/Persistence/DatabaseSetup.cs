@@ -25,7 +25,21 @@ public static class DatabaseSetup
             if (!string.IsNullOrEmpty(folder) && path != ":memory:") Directory.CreateDirectory(folder);
             return (DatabaseKind.Sqlite, configured);
         }
-        return (DatabaseKind.Postgres, configured);
+        return (DatabaseKind.Postgres, WithoutResetOnClose(configured));
+    }
+
+    /// <summary>
+    /// Npgsql resets a pooled connection's session (DISCARD ALL) at every checkout by default: one more statement on
+    /// every request. AWE keeps no session state on a pooled connection (no SET, no temporary tables, no LISTEN; the
+    /// start-up migration lock is unlocked before its connection goes back), and Npgsql still rolls back an open transaction at
+    /// checkout, so the reset is skipped unless the connection string asks for it ("No Reset On Close=false").
+    /// </summary>
+    public static string WithoutResetOnClose(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "").Equals("NoResetOnClose", StringComparison.OrdinalIgnoreCase)))
+            return connectionString;
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
     }
 
     public static void UseAweDatabase(this DbContextOptionsBuilder options, DatabaseKind kind, string connectionString)

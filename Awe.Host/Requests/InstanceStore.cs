@@ -5,16 +5,20 @@ using Awe.Host.Api;
 using Awe.Host.Persistence;
 using Awe.Host.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Awe.Host.Requests;
 
 /// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
-public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers,
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers, DeliverySignal deliveries,
+    Delegations.DatabaseDelegationLookup delegations, TimeProvider clock,
     Microsoft.Extensions.Options.IOptionsMonitor<Configuration.AweOptions> options)
 {
     /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
     public async Task<ApprovalInstance> LoadForUpdateAsync(string requestId, CancellationToken ct)
     {
+        if (db.IsPostgres) return await LockAndLoadAsync("$1", requestId, ct) ?? throw RequestNotFound(requestId);
         await db.LockRequestAsync(requestId, ct);
         var request = await db.Requests.Include(r => r.Tasks).Include(r => r.Decisions).AsSplitQuery()
                           .FirstOrDefaultAsync(r => r.Id == requestId, ct)
@@ -22,6 +26,104 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         var instance = new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
         instance.Timers.AddRange(await db.Timers.Where(t => t.RequestId == requestId && t.State == TimerState.Pending).ToListAsync(ct));
         return instance;
+    }
+
+    /// <summary>As <see cref="LoadForUpdateAsync"/> for the request of a task (404 naming the task if there is none).</summary>
+    public async Task<ApprovalInstance> LoadForUpdateByTaskAsync(string taskId, CancellationToken ct)
+    {
+        if (db.IsPostgres) return await LockAndLoadAsync("(SELECT request_id FROM approval_task WHERE id = $1)", taskId, ct) ?? throw TaskNotFound(taskId);
+        var requestId = await db.Tasks.Where(t => t.Id == taskId).Select(t => t.RequestId).FirstOrDefaultAsync(ct) ?? throw TaskNotFound(taskId);
+        return await LoadForUpdateAsync(requestId, ct);
+    }
+
+    private static readonly object RowsGate = new();
+    private static (EntityRows<ApprovalRequest> Requests, EntityRows<ApprovalTask> Tasks, EntityRows<ApprovalDecision> Decisions, EntityRows<ApprovalTimer> Timers)? _rows;
+
+    /// <summary>
+    /// PostgreSQL: locks the request and reads it, its tasks, decisions and pending timers, and whether anyone's
+    /// delegation is active around now, in one round trip. The statements of a batch run in order, so every read after
+    /// the first sees the request as its lock holder does. <paramref name="requestIdSql"/> is the request id in SQL, a
+    /// constant of this class over parameter $1. Null when no request matches.
+    /// </summary>
+    private async Task<ApprovalInstance?> LockAndLoadAsync(string requestIdSql, string id, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction
+                          ?? throw new InvalidOperationException("an instance is loaded for update inside a transaction");
+        var rows = Rows(db.Model);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var (from, until) = (now - Delegations.DatabaseDelegationLookup.Margin, now + Delegations.DatabaseDelegationLookup.Margin);
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction)
+        {
+            BatchCommands =
+            {
+                Command($"SELECT {rows.Requests.Columns} FROM approval_request WHERE id = {requestIdSql} FOR UPDATE", id),
+                Command($"SELECT {rows.Tasks.Columns} FROM approval_task WHERE request_id = {requestIdSql}", id),
+                Command($"SELECT {rows.Decisions.Columns} FROM approval_decision WHERE request_id = {requestIdSql}", id),
+                Command($"SELECT {rows.Timers.Columns} FROM approval_timer WHERE request_id = {requestIdSql} AND state = $2", id, TimerState.Pending),
+                Command("SELECT EXISTS (SELECT 1 FROM user_delegation WHERE starts_at < $1 AND ends_at > $2)", until, from),
+            },
+        };
+        ApprovalRequest? request;
+        List<ApprovalTimer> pending;
+        bool delegationsNearby;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            request = (await rows.Requests.ReadAllAsync(reader, ct)).SingleOrDefault();
+            await reader.NextResultAsync(ct);
+            var tasks = await rows.Tasks.ReadAllAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            var decisions = await rows.Decisions.ReadAllAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            pending = await rows.Timers.ReadAllAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            delegationsNearby = reader.GetBoolean(0);
+            if (request is null) return null;
+            request.Tasks.AddRange(tasks);
+            request.Decisions.AddRange(decisions);
+        }
+        // Tracked from here as if EF had loaded them: the run's changes to them are saved as updates.
+        db.Requests.Attach(request);
+        db.Timers.AttachRange(pending);
+        if (!delegationsNearby) delegations.NoneActiveBetween(from, until);
+        var instance = new ApprovalInstance(request, await definitions.GetAsync(db, request.PolicyId, ct));
+        instance.Timers.AddRange(pending);
+        return instance;
+    }
+
+    private static (EntityRows<ApprovalRequest> Requests, EntityRows<ApprovalTask> Tasks, EntityRows<ApprovalDecision> Decisions, EntityRows<ApprovalTimer> Timers) Rows(
+        Microsoft.EntityFrameworkCore.Metadata.IModel model)
+    {
+        lock (RowsGate)
+            // search_text is written once, at creation, and never read back by a run.
+            return _rows ??= (new(model, nameof(ApprovalRequest.SearchText)), new(model), new(model), new(model));
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return command;
+    }
+
+    /// <summary>
+    /// Saves a new request (see <see cref="AweDbContext.SaveAtomicallyAsync"/>) and, when it queued webhook deliveries,
+    /// wakes the dispatcher: without a transaction of ours there is no commit for <see cref="DeliveryCommitInterceptor"/> to see.
+    /// </summary>
+    public async Task SaveCreatedAsync(CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveAtomicallyAsync(ct);
+        }
+        catch
+        {
+            db.DeliveriesDue = false;
+            throw;
+        }
+        if (!db.DeliveriesDue) return;
+        db.DeliveriesDue = false;
+        deliveries.Pulse();
     }
 
     /// <summary>

@@ -33,9 +33,27 @@ public static class RequestEndpoints
     private sealed record CreateInput(string PolicyKey, string ArtifactType, string ArtifactId, JsonObject Context,
         string? CallbackUrl, string? CallbackSecretId, string? Requester, DateTime? ExpiresAt, TimeSpan? ExpiresIn);
 
+    /// <summary>What creation needs of the active policy row, with what it checks beside it, read in one statement.</summary>
+    private sealed record ActivePolicyRow(string Id, string PolicyKey, int Version, string ArtifactType, bool DelegationsNearby,
+        string? SecretOwner, string? SecretStatus);
+
+    /// <summary>
+    /// The active version of a policy key (not its stored definition, which <see cref="DefinitionCache"/> holds), whether
+    /// any delegation is active around now (if none, the stage start needs no delegation lookup) and the named callback
+    /// secret's owner and status: one round trip for everything creation reads.
+    /// </summary>
+    private static readonly Func<AweDbContext, string, DateTime, DateTime, string?, CancellationToken, Task<ActivePolicyRow?>> ReadActivePolicy =
+        EF.CompileAsyncQuery((AweDbContext db, string key, DateTime from, DateTime until, string? secretId, CancellationToken ct) =>
+            db.Policies.Where(p => p.PolicyKey == key && p.Status == PolicyStatus.Active)
+                .Select(p => new ActivePolicyRow(p.Id, p.PolicyKey, p.Version, p.ArtifactType,
+                    db.Delegations.Any(d => d.StartsAt < until && d.EndsAt > from),
+                    db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => s.CallerService).FirstOrDefault(),
+                    db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => s.Status).FirstOrDefault()))
+                .FirstOrDefault());
+
     private static async Task<IResult> Create(HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
-        DefinitionCache definitions, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-        IOptions<Configuration.AweOptions> options, CancellationToken ct)
+        DefinitionCache definitions, Delegations.DatabaseDelegationLookup delegations, TimeProvider clock,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync(ctx.Request);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -47,12 +65,12 @@ public static class RequestEndpoints
                 $"you ({caller.AssigneeId}) may only create requests for yourself: leave 'requester' out or set it to '{caller.AssigneeId}'. " +
                 $"Only {Roles.Admin} and service accounts may name another requester");
         var key = IdempotencyKey(ctx);
-        var hash = Hash(body!);
-        if (key is not null && await Replay(db, key, caller, hash, ct) is { } replay) return replay;
+        // Only a key's replay compares bodies: without one, hashing would be work for nothing.
+        var hash = key is null ? null : Hash(body!);
+        if (key is not null && await Replay(db, key, caller, hash!, ct) is { } replay) return replay;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var policy = await db.Policies.AsNoTracking()
-                         .FirstOrDefaultAsync(p => p.PolicyKey == input.PolicyKey && p.Status == PolicyStatus.Active, ct)
+        var (from, until) = (now - Delegations.DatabaseDelegationLookup.Margin, now + Delegations.DatabaseDelegationLookup.Margin);
+        var policy = await ReadActivePolicy(db, input.PolicyKey, from, until, input.CallbackSecretId, ct)
                      ?? throw (await db.Policies.AnyAsync(p => p.PolicyKey == input.PolicyKey, ct)
                          ? AweException.NotFound(ErrorCodes.PolicyNotFound, $"policy '{input.PolicyKey}' has no active version; activate one first")
                          : AweException.NotFound(ErrorCodes.PolicyNotFound, $"policy '{input.PolicyKey}' does not exist"));
@@ -62,16 +80,16 @@ public static class RequestEndpoints
         {
             // A caller may only have its webhooks signed with its own secrets: naming another service's secret
             // would let it make deliveries that the other service trusts.
-            var secret = await db.CallbackSecrets.Where(s => s.Id == secretId).Select(s => new { s.CallerService, s.Status }).FirstOrDefaultAsync(ct);
-            if (secret is null)
+            if (policy.SecretOwner is null)
                 throw AweException.Invalid($"no callback secret '{secretId}' exists; create one with POST /v1/awe/admin/callback-secrets", "callback_secret_id");
-            if (secret.CallerService != caller.Subject && !caller.IsAdmin)
+            if (policy.SecretOwner != caller.Subject && !caller.IsAdmin)
                 throw AweException.Invalid($"callback secret '{secretId}' belongs to another caller service; name one of yours ('{caller.Subject}') or leave it out", "callback_secret_id");
             // A revoked secret was withdrawn on purpose (leaked, retired): naming it is stale configuration that the
             // caller should hear about now, like an unknown id, not discover later in its deliveries.
-            if (secret.Status == Webhooks.SecretStatus.Revoked)
-                throw AweException.Invalid($"callback secret '{secretId}' is revoked; name the active secret of '{secret.CallerService}' or leave it out", "callback_secret_id");
+            if (policy.SecretStatus == Webhooks.SecretStatus.Revoked)
+                throw AweException.Invalid($"callback secret '{secretId}' is revoked; name the active secret of '{policy.SecretOwner}' or leave it out", "callback_secret_id");
         }
+        if (!policy.DelegationsNearby) delegations.NoneActiveBetween(from, until);
 
         var definition = await definitions.GetAsync(db, policy.Id, ct);
         // The caller's own expiry wins over the policy's default lifetime. Whole milliseconds, as every deadline.
@@ -95,20 +113,20 @@ public static class RequestEndpoints
         if (key is not null)
             db.IdempotencyKeys.Add(new IdempotencyRecord
             {
-                Key = key, CallerService = caller.Subject, RequestHash = hash, StatusCode = 201, CreatedAt = now,
+                Key = key, CallerService = caller.Subject, RequestHash = hash!, StatusCode = 201, CreatedAt = now,
                 ResponsePayload = JsonSerializer.SerializeToNode(output, json.Value.SerializerOptions)!,
             });
         try
         {
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+            // Everything read so far was read without locks: the writes need no transaction of ours around them, and go
+            // as one atomic batch. Not cancelled by a caller who hangs up: once sent, the outcome is the same either way.
+            await store.SaveCreatedAsync(CancellationToken.None);
         }
         catch (DbUpdateException e) when (key is not null && DbErrors.IsUniqueViolation(e))
         {
             // Another call with the same key committed first: answer as that call did.
-            await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();
-            return await Replay(db, key, caller, hash, ct)
+            return await Replay(db, key, caller, hash!, ct)
                    ?? throw new InvalidOperationException($"idempotency key {key} conflicted but no stored answer was found", e);
         }
         return Results.Json(output, json.Value.SerializerOptions, statusCode: 201);
@@ -155,6 +173,7 @@ public static class RequestEndpoints
         if (!caller.IsAdmin && caller.Subject != source)
             throw AweException.Forbidden($"only {Roles.Admin} or the service that created the request ('{source}') may cancel it");
 
+        ct = CancellationToken.None; // a change runs to its end once begun (see TaskEndpoints.Decide)
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var instance = await store.LoadForUpdateAsync(id, ct);
         var before = instance.Request.Status;

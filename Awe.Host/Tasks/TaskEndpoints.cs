@@ -109,18 +109,20 @@ public static class TaskEndpoints
         return TaskOut.From(task, request, decision);
     }
 
-    private static async Task<TaskOut> Claim(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store, CancellationToken ct)
+    private static async Task<TaskOut> Claim(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store)
     {
-        var requestId = await AuthorizeOnTaskAsync(id, ctx, db, ct);
+        // A change runs to its end once begun (see Decide), so it takes no cancellation.
+        var ct = CancellationToken.None;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        var instance = await store.LoadForUpdateByTaskAsync(id, ct);
+        Authorize(instance.Task(id), ctx.Caller());
         runner.Claim(instance, id);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return TaskOut.From(instance.Task(id), instance.Request, null);
     }
 
-    private static async Task<IResult> Decide(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store, CancellationToken ct)
+    private static async Task<IResult> Decide(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store)
     {
         var body = await JsonBody.ReadObjectAsync(ctx.Request);
         var problems = new List<ValidationProblem>();
@@ -134,11 +136,15 @@ public static class TaskEndpoints
         var attachments = reader.String(body, "", "attachments_ref", required: false, maxLength: 2048, minLength: 0);
         if (problems.Count > 0) throw AweException.Invalid(problems);
 
-        var requestId = await AuthorizeOnTaskAsync(id, ctx, db, ct);
+        // Once the transaction begins, the decision runs to its commit even if the caller hangs up: cancelling it half-way
+        // would only turn a change whose outcome the caller no longer hears into a logged transaction failure.
+        var ct = CancellationToken.None;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        // The lock, the request, its tasks and decisions in one round trip; the task is checked from what that read.
+        var instance = await store.LoadForUpdateByTaskAsync(id, ct);
         var caller = ctx.Caller();
         var task = instance.Task(id);
+        Authorize(task, caller);
         if (task.Assignee == caller.AssigneeId && caller.Name is not null) task.AssigneeName = caller.Name;
         var decision = await runner.DecideAsync(instance, id, action!, caller.AssigneeId, comment, attachments, ct);
         store.AddCreated(instance);
@@ -150,7 +156,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<TaskOut> Reassign(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store,
-        AuditLog audit, CancellationToken ct)
+        AuditLog audit)
     {
         var body = await JsonBody.ReadObjectAsync(ctx.Request);
         var problems = new List<ValidationProblem>();
@@ -160,9 +166,10 @@ public static class TaskEndpoints
         var reason = reader.String(body, "", "reason", required: false, maxLength: 2000, minLength: 0);
         if (problems.Count > 0) throw AweException.Invalid(problems);
 
-        var requestId = await db.Tasks.Where(t => t.Id == id).Select(t => t.RequestId).FirstOrDefaultAsync(ct) ?? throw InstanceStore.TaskNotFound(id);
+        var ct = CancellationToken.None; // a change runs to its end once begun (see Decide)
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var instance = await store.LoadForUpdateAsync(requestId, ct);
+        var instance = await store.LoadForUpdateByTaskAsync(id, ct);
+        var requestId = instance.Request.Id;
         var caller = ctx.Caller();
         var old = instance.Task(id);
         // Captured before the run, which marks the old task reassigned: the audit shows what it was (open or claimed).
@@ -178,13 +185,9 @@ public static class TaskEndpoints
     }
 
     /// <summary>Only the assignee (by preferred_username, else username, else sub) or AWE_ADMIN acts on a task.</summary>
-    private static async Task<string> AuthorizeOnTaskAsync(string taskId, HttpContext ctx, AweDbContext db, CancellationToken ct)
+    private static void Authorize(ApprovalTask task, CallerIdentity caller)
     {
-        var task = await db.Tasks.AsNoTracking().Where(t => t.Id == taskId).Select(t => new { t.RequestId, t.Assignee }).FirstOrDefaultAsync(ct)
-                   ?? throw InstanceStore.TaskNotFound(taskId);
-        var caller = ctx.Caller();
         if (task.Assignee != caller.AssigneeId && !caller.IsAdmin)
-            throw AweException.Forbidden($"task {taskId} is assigned to {task.Assignee}; you are {caller.AssigneeId}. Only the assignee or {Roles.Admin} may act on it");
-        return task.RequestId;
+            throw AweException.Forbidden($"task {task.Id} is assigned to {task.Assignee}; you are {caller.AssigneeId}. Only the assignee or {Roles.Admin} may act on it");
     }
 }

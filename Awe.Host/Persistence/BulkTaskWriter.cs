@@ -53,11 +53,19 @@ public sealed partial class BulkTaskWriter : SaveChangesInterceptor
         var state = new SaveState(tracker.AutoDetectChangesEnabled);
         tracker.AutoDetectChangesEnabled = false;
         _saves.AddOrUpdate(db, state);
-        var tasks = tracker.Entries<ApprovalTask>().Select(e => (EntityEntry)e).ToList();
-        if (tasks.Count >= Threshold)
+        try
         {
-            await UpdateAlikeAsync(db, tasks, ct);
-            if (db.IsPostgres) state.Held = HoldBackAdded(db, tasks);
+            var tasks = tracker.Entries<ApprovalTask>().Select(e => (EntityEntry)e).ToList();
+            if (tasks.Count >= Threshold)
+            {
+                await UpdateAlikeAsync(db, tasks, ct);
+                if (db.IsPostgres) state.Held = HoldBackAdded(db, tasks);
+            }
+        }
+        catch
+        {
+            End(db);
+            throw;
         }
         return result;
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
 using Awe.Host.Persistence;
 using Awe.Host.Tasks;
 using Awe.Host.Tests.Infrastructure;
@@ -93,12 +94,12 @@ public sealed class InboxScaleTests(InboxScaleFixture f) : IClassFixture<InboxSc
         await TaskInbox.CountCappedAsync(matching, CancellationToken.None);
 
         var (pageSql, pagePlan) = plans.Explained[0];
-        Assert.Matches("Index (Only )?Scan using ix_approval_task_inbox on approval_task", pagePlan);
+        Assert.True(Regex.IsMatch(pagePlan, "Index (Only )?Scan using ix_approval_task_inbox on approval_task"), pagePlan);
         Assert.DoesNotContain("Seq Scan on approval_task", pagePlan);
         var (_, countPlan) = plans.Explained[1];
-        // Index-only once the visibility map covers the rows (vacuum cannot mark rows that a transaction open at that
-        // moment might still not see, so right after seeding it may be a plain index scan).
-        Assert.Matches("Index (Only )?Scan using ix_approval_task_inbox on approval_task", countPlan);
+        // The count walks the same index, index-only once the visibility map covers the rows (vacuum cannot mark
+        // rows a transaction open at that moment might not see yet), or as a bitmap of it; never the table.
+        Assert.True(Regex.IsMatch(countPlan, "(Index (Only )?Scan using|Bitmap Index Scan on) ix_approval_task_inbox"), countPlan);
         Assert.DoesNotContain("Seq Scan", countPlan);
         Assert.Contains("Limit", countPlan);
         // What was explained is what the endpoint sends.

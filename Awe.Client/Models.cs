@@ -20,7 +20,10 @@ public sealed record PolicyVersion(string Id, string PolicyKey, int Version, str
 public sealed record NewRequest(string PolicyKey, string ArtifactType, string ArtifactId, JsonObject? Context = null,
     string? CallbackUrl = null, string? CallbackSecretId = null, string? Requester = null);
 
-public sealed record CreatedRequest(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<ApprovalTask> Tasks);
+/// <param name="Tasks">The first live tasks (at most 100); <paramref name="TasksTotal"/> counts them all and
+/// <paramref name="TasksUrl"/> lists them all.</param>
+public sealed record CreatedRequest(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<ApprovalTask> Tasks,
+    int TasksTotal = 0, string? TasksUrl = null);
 
 public sealed record ApprovalRequest(string Id, string PolicyId, string PolicyKey, int PolicyVersion, string ArtifactType, string ArtifactId,
     string SourceService, string? Requester, JsonNode? Context, string Status, int CurrentStageOrder, string? CallbackUrl,
@@ -35,7 +38,8 @@ public sealed record ApprovalTask(string Id, string RequestId, string StageId, i
     string? DecisionId, string? DecisionAction, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, JsonNode? Context,
     string? ArtifactType, string? ArtifactId, string? PolicyKey);
 
-public sealed record TaskPage(IReadOnlyList<ApprovalTask> Items, int Total, int Page, int PageSize, int Pages);
+/// <param name="TotalCapped">True when more than 10,000 tasks match: Total and Pages then stop there.</param>
+public sealed record TaskPage(IReadOnlyList<ApprovalTask> Items, int Total, int Page, int PageSize, int Pages, bool TotalCapped = false);
 
 /// <summary>Body of POST /tasks/{id}/decision; action is approve, reject or abstain.</summary>
 public sealed record NewDecision(string Action, string? Comment = null, string? AttachmentsRef = null);

@@ -222,7 +222,10 @@ public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
             e.Property(x => x.DueAt).HasColumnName("due_at");
             e.Property(x => x.DecisionId).HasColumnName("decision_id").HasMaxLength(36);
             Timestamps(e);
-            e.HasIndex(x => new { x.Assignee, x.Status, x.CreatedAt });
+            // The inbox: one person's tasks in a status, newest first, ties by id, exactly the page's order, so the
+            // page is read from the index and stops after page_size rows whatever the size of the table.
+            e.HasIndex(x => new { x.Assignee, x.Status, x.CreatedAt, x.Id }).IsDescending(false, false, true, false)
+                .HasDatabaseName("ix_approval_task_inbox");
             e.HasIndex(x => new { x.RequestId, x.StageOrder });
             e.HasIndex(x => x.CreatedAt);
         });

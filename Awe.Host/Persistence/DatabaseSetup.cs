@@ -55,10 +55,11 @@ public static class DatabaseSetup
     {
         services.AddSingleton<Webhooks.DeliverySignal>();
         services.AddSingleton<Webhooks.DeliveryCommitInterceptor>();
+        services.AddSingleton<BulkTaskWriter>();
         void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
         {
             o.UseAweDatabase(kind, connectionString);
-            o.AddInterceptors(sp.GetRequiredService<Webhooks.DeliveryCommitInterceptor>());
+            o.AddInterceptors(sp.GetRequiredService<Webhooks.DeliveryCommitInterceptor>(), sp.GetRequiredService<BulkTaskWriter>());
         }
         if (kind == DatabaseKind.Sqlite)
             services.AddDbContext<AweDbContext, SqliteAweDbContext>(Configure);

@@ -37,7 +37,26 @@ public sealed record TaskOut(
         request?.PolicyKey, withContext ? request?.SearchText : null);
 }
 
-public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks);
+/// <param name="Tasks">The live tasks the request opened, in the order the stage planned them, at most <see cref="MaxTasks"/>.</param>
+/// <param name="TasksTotal">How many live tasks it opened; more than the list holds when a stage is huge.</param>
+/// <param name="TasksUrl">Where to page through all of them (the task list of this request).</param>
+public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks,
+    int TasksTotal, string TasksUrl)
+{
+    /// <summary>
+    /// Most tasks the create answer carries. A stage of 5,000 approvers would otherwise answer with every task in
+    /// full (megabytes the caller rarely reads, stored again for idempotent replays); the rest are one link away.
+    /// </summary>
+    public const int MaxTasks = 100;
+
+    public static CreateRequestOut From(ApprovalRequest request)
+    {
+        var live = request.Tasks.Where(t => Activities.Model.TaskStatus.IsLive(t.Status)).ToList();
+        return new CreateRequestOut(request.Id, request.Status, request.CurrentStageOrder,
+            live.Take(MaxTasks).Select(t => TaskOut.From(t, request, null, withContext: false)).ToList(), live.Count,
+            $"/v1/awe/tasks?request_id={Uri.EscapeDataString(request.Id)}&assignee=*&status=open");
+    }
+}
 
 public sealed record EventOut(string Id, string RequestId, int Seq, string EventType, JsonNode Payload, DateTime CreatedAt)
 {

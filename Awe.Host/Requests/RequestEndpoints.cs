@@ -108,8 +108,7 @@ public static class RequestEndpoints
         db.Requests.Add(request);
         store.AddCreated(instance);
 
-        var output = new CreateRequestOut(request.Id, request.Status, request.CurrentStageOrder,
-            request.Tasks.Where(t => Activities.Model.TaskStatus.IsLive(t.Status)).Select(t => TaskOut.From(t, request, null, withContext: false)).ToList());
+        var output = CreateRequestOut.From(request);
         if (key is not null)
             db.IdempotencyKeys.Add(new IdempotencyRecord
             {

@@ -12,7 +12,14 @@ using TaskStatus = Awe.Activities.Model.TaskStatus;
 
 namespace Awe.Host.Tasks;
 
-public sealed record PagedTasksOut(IReadOnlyList<TaskOut> Items, int Total, int Page, int PageSize, int Pages);
+public sealed record PagedTasksOut(IReadOnlyList<TaskOut> Items, int Total, int Page, int PageSize, int Pages)
+{
+    /// <summary>
+    /// True when more than TaskInbox.CountCap tasks match: Total and Pages then stop at the cap (pages past it are
+    /// still served), as large inboxes do, so that a person with 100,000 open tasks does not make every look slow.
+    /// </summary>
+    public bool TotalCapped { get; init; }
+}
 
 public sealed record TaskStatsOut(int Total, int ChangeRequestCount, int IntakeFormCount);
 
@@ -48,44 +55,30 @@ public static class TaskEndpoints
         if (status is not null && !TaskStatuses.Contains(status))
             throw AweException.Invalid($"must be one of {string.Join(", ", TaskStatuses)} (got '{status}')", "status");
 
-        var q = from t in db.Tasks.AsNoTracking()
-                join r in db.Requests.AsNoTracking() on t.RequestId equals r.Id
-                select new { t, r };
-        var who = string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId
-            : UserIds.ForLookup(assignee);
-        if (assignee == "*")
-        {
-            // The reference's "tasks for a request" view: without a status, everyone's finished tasks plus the caller's live ones.
-            if (status is null)
-                q = q.Where(x => x.t.Status == TaskStatus.Completed ||
-                                 ((x.t.Status == TaskStatus.Open || x.t.Status == TaskStatus.Claimed) && x.t.Assignee == caller.AssigneeId));
-        }
-        else
-            q = q.Where(x => x.t.Assignee == who);
-        if (status is not null) q = q.Where(x => x.t.Status == status);
-        if (!string.IsNullOrWhiteSpace(request_id)) q = q.Where(x => x.t.RequestId == request_id);
-        if (!string.IsNullOrWhiteSpace(artifact_type)) q = q.Where(x => x.r.ArtifactType == artifact_type);
-        if (!string.IsNullOrWhiteSpace(policy_key)) q = q.Where(x => x.r.PolicyKey == policy_key);
-        if (!string.IsNullOrWhiteSpace(search_text))
-        {
-            // The caller's text is a literal substring: escape LIKE's wildcards so "50%" or "a_b" match only themselves.
-            var literal = search_text.Trim().ToLowerInvariant().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
-            var needle = $"%{literal}%";
-            q = q.Where(x => x.r.SearchText != null && EF.Functions.Like(x.r.SearchText.ToLower(), needle, @"\"));
-        }
+        var who = assignee == "*" ? null
+            : string.IsNullOrWhiteSpace(assignee) || assignee == "me" ? caller.AssigneeId : UserIds.ForLookup(assignee);
+        var matching = TaskInbox.Matching(db, new TaskFilter(who, caller.AssigneeId, status, NullIfBlank(request_id),
+            NullIfBlank(artifact_type), NullIfBlank(policy_key), NullIfBlank(search_text)));
 
-        var total = await q.CountAsync(ct);
+        // One connection for both statements, and the count only when the page cannot tell the total itself.
+        await db.Database.OpenConnectionAsync(ct);
         // In long: (page - 1) * page_size overflows int for a large page, and a negative OFFSET is a database error.
         var skip = (long)(number - 1) * size;
-        var rows = skip >= total ? []
-            : await q.OrderByDescending(x => x.t.CreatedAt).ThenBy(x => x.t.Id).Skip((int)skip).Take(size).ToListAsync(ct);
-        var decisionIds = rows.Where(x => x.t.DecisionId != null).Select(x => x.t.DecisionId!).ToList();
-        // Live tasks have no decision: a page of them (the usual inbox) needs no second query.
-        var decisions = decisionIds.Count == 0 ? []
-            : await db.Decisions.AsNoTracking().Where(d => decisionIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
-        var items = rows.Select(x => TaskOut.From(x.t, x.r, x.t.DecisionId is { } id ? decisions.GetValueOrDefault(id) : null)).ToList();
-        return new PagedTasksOut(items, total, number, size, total == 0 ? 1 : (total + size - 1) / size);
+        var rows = skip > int.MaxValue ? [] : await TaskInbox.Page(db, matching, (int)skip, size).ToListAsync(ct);
+        int total;
+        var capped = false;
+        if (rows.Count > 0 && rows.Count < size) total = (int)skip + rows.Count; // the last page: everything is in sight
+        else
+        {
+            var counted = await TaskInbox.CountCappedAsync(matching, ct);
+            capped = counted > TaskInbox.CountCap;
+            total = Math.Min(counted, TaskInbox.CountCap);
+        }
+        return new PagedTasksOut(rows.Select(r => r.ToOut()).ToList(), total, number, size, total == 0 ? 1 : (total + size - 1) / size)
+            { TotalCapped = capped };
     }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static async Task<TaskStatsOut> Stats(HttpContext ctx, AweDbContext db, string? status, CancellationToken ct)
     {

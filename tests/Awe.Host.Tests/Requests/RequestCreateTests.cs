@@ -19,7 +19,7 @@ public sealed class RequestCreateTests(PostgresAppFixture f) : IClassFixture<Pos
         var reply = await App.ClientFor(Tokens.Service("svc-registry")).PostJson("/v1/awe/requests", Flow.RequestBody(key, artifactId: "doc-7"));
 
         var created = reply.Expect(HttpStatusCode.Created).Json;
-        Assert.Equal(["current_stage_order", "request_id", "status", "tasks"], created.AsObject().Select(p => p.Key).Order());
+        Assert.Equal(["current_stage_order", "request_id", "status", "tasks", "tasks_total", "tasks_url"], created.AsObject().Select(p => p.Key).Order());
         Assert.Equal("in_review", created.Str("status"));
         Assert.Equal(1, (int)created["current_stage_order"]!);
         var tasks = created["tasks"].Items();

@@ -511,7 +511,9 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
 
                     b.HasIndex("RequestId", "StageOrder");
 
-                    b.HasIndex("Assignee", "Status", "CreatedAt");
+                    b.HasIndex("Assignee", "Status", "CreatedAt", "Id")
+                        .IsDescending(false, false, true, false)
+                        .HasDatabaseName("ix_approval_task_inbox");
 
                     b.ToTable("approval_task", (string)null);
                 });

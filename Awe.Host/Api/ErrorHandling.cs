@@ -32,6 +32,9 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
                 Observability.AweMetrics.ResolutionRefusals.Inc();
                 log.LogWarning("Approver resolution failed on {Method} {Path}: {Message}", ctx.Request.Method, ctx.Request.Path, e.Message);
             }
+            else if (status == 503 && Persistence.DbErrors.IsDatabaseUnavailable(e))
+                // An outage, not a bug: one line, no stack trace (every request logs it while the database is down).
+                log.LogWarning("{Method} {Path} answered 503: database unavailable ({Problem})", ctx.Request.Method, ctx.Request.Path, e.GetBaseException().Message);
             else if (status >= 500 && e is not AweException)
                 log.LogError(e, "Unhandled error on {Method} {Path} (trace {Trace})", ctx.Request.Method, ctx.Request.Path, trace);
             else if (status >= 500)
@@ -80,6 +83,8 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
             "request body is larger than the server accepts (awe.server.max_body_bytes); send a smaller body")]),
         BadHttpRequestException b => (b.StatusCode, [new ApiError(ErrorCodes.MalformedBody, b.Message)]),
         JsonException j => (400, [new ApiError(ErrorCodes.MalformedBody, $"request body is not valid JSON: {j.Message}")]),
+        _ when Persistence.DbErrors.IsDatabaseUnavailable(e) => (503, [new ApiError(ErrorCodes.DatabaseDown,
+            "the database is unreachable or restarting; retry shortly (GET /v1/awe/health answers 200 once it is back)")]),
         _ when Persistence.DbErrors.IsUnstorableText(e) => (400, [new ApiError(ErrorCodes.MalformedBody,
             "the request carries text the database cannot store (a NUL character, %00 or \\u0000); remove it")]),
         _ => (500, [new ApiError(ErrorCodes.Internal, $"internal error; nothing was changed. Report trace id {trace} to the operators")]),

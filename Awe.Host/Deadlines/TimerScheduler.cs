@@ -27,6 +27,27 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
         // Not before the schema is migrated: a database still coming up is the start-up's to wait for and log.
         try { await readiness.WaitAsync(stoppingToken); }
         catch (OperationCanceledException) { return; }
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            // A graceful stop hands back the timers it claimed and did not fire, for another replica's next round.
+            await Hosting.PeriodicWorker.ReleaseAsync(ReleaseClaimsAsync, nameof(TimerScheduler), log);
+        }
+    }
+
+    private async Task<int> ReleaseClaimsAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        return await db.Timers.Where(t => t.LeaseOwner == ReplicaId && t.State == TimerState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseOwner, (string?)null).SetProperty(t => t.LeaseUntil, (DateTime?)null), ct);
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             var (announced, next) = signal.Take();
@@ -42,6 +63,11 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
                     var untilDue = at - clock.GetUtcNow().UtcDateTime;
                     if (untilDue < wait) wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue;
                 }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && Persistence.DbErrors.IsDatabaseUnavailable(e))
+            {
+                log.LogWarning("Timer scheduler round failed: database unavailable ({Problem}); trying again in {Seconds} s",
+                    e.GetBaseException().Message, wait.TotalSeconds);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -125,6 +151,11 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
             Observability.AweMetrics.TimersFired.WithLabels(kind, outcome).Inc();
             if (outcome != TimerOutcome.Moot)
                 log.LogInformation("Request {Request}: {Kind} timer fired {Lag:F0} ms after its due time: {Outcome}", requestId, kind, lag.TotalMilliseconds, outcome);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && Persistence.DbErrors.IsDatabaseUnavailable(e))
+        {
+            log.LogWarning("Timer {Timer} of request {Request} could not fire: database unavailable ({Problem}); retried after its lease",
+                timerId, requestId, e.GetBaseException().Message);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -73,7 +73,9 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
                 {
                     var message = await ComposeAsync(db, n, address, settings, ct);
                     await smtp!.SendAsync(message, ct);
-                    await RecordAsync(db, n, settings, address: address, sent: true, ct: ct);
+                    // Accepted by the server: recorded even if the host is stopping, so the mail is not sent twice.
+                    using var recording = new CancellationTokenSource(ReleaseTimeout);
+                    await RecordAsync(db, n, settings, address: address, sent: true, ct: recording.Token);
                 }
                 catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException or ServiceNotConnectedException)
                 {
@@ -92,6 +94,15 @@ public sealed class NotificationSender(IServiceScopeFactory scopes, IOptionsMoni
             }
         }
         return batch.Count;
+    }
+
+    /// <summary>Hands back the pending notifications this replica leased but did not get to send before the stop.</summary>
+    protected override async Task<int> ReleaseClaimsAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        return await db.Notifications.Where(x => x.LeaseOwner == ReplicaId && x.Status == NotificationStatus.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseUntil, (DateTime?)null), ct);
     }
 
     private async Task<List<string>> ClaimAsync(AweDbContext db, NotifierOptions settings, CancellationToken ct)

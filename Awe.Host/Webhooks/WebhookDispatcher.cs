@@ -14,7 +14,9 @@ namespace Awe.Host.Webhooks;
 /// the next batch at once while any are due (a backlog drains at the receivers' pace, not one batch per poll). It
 /// then sleeps until the poll interval passes or a commit in this process adds deliveries (<see cref="DeliverySignal"/>).
 /// Leases keep two replicas off the same delivery; a replica that dies mid-batch loses its leases when they expire,
-/// and another replica picks the deliveries up.
+/// and another replica picks the deliveries up. A replica that stops gracefully (SIGTERM) aborts its sends in flight and
+/// releases their leases, so another replica sends them at its next poll. Delivery is at least once: a send the
+/// receiver got but whose answer was not recorded (a crash, a stop mid-send) is sent again with the same webhook-id.
 /// </summary>
 public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptionsMonitor<AweOptions> options,
     TimeProvider clock, ILogger<WebhookDispatcher> log, Operations.DatabaseReadiness readiness, DeliverySignal signal)
@@ -45,6 +47,15 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
             attempted += ids.Count;
         }
         return attempted;
+    }
+
+    /// <summary>Hands back the pending deliveries this replica leased (sends aborted by the stop, batches not started).</summary>
+    protected override async Task<int> ReleaseClaimsAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
+        return await db.WebhookDeliveries.Where(d => d.LeaseOwner == ReplicaId && d.Status == DeliveryStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseOwner, (string?)null).SetProperty(d => d.LeaseUntil, (DateTime?)null), ct);
     }
 
     private async Task<List<string>> ClaimAsync(WebhookOptions settings, CancellationToken ct)
@@ -90,7 +101,9 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
             delivery.NextAttemptAt = next;
         else
             delivery.Status = DeliveryStatus.Exhausted;
-        // Only a replica still holding the lease may record the attempt (it could have expired under a stall).
+        // Only a replica still holding the lease may record the attempt (it could have expired under a stall). Once the
+        // receiver answered, the answer is recorded even if the host is stopping, so a delivered event is not re-sent.
+        using var recording = new CancellationTokenSource(ReleaseTimeout);
         var saved = await db.WebhookDeliveries
             .Where(d => d.Id == id && d.LeaseOwner == ReplicaId)
             .ExecuteUpdateAsync(s => s
@@ -98,7 +111,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                 .SetProperty(d => d.LastStatusCode, delivery.LastStatusCode).SetProperty(d => d.LastError, delivery.LastError)
                 .SetProperty(d => d.Warning, delivery.Warning).SetProperty(d => d.Status, delivery.Status)
                 .SetProperty(d => d.NextAttemptAt, delivery.NextAttemptAt).SetProperty(d => d.LeaseOwner, (string?)null)
-                .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), ct);
+                .SetProperty(d => d.LeaseUntil, (DateTime?)null).SetProperty(d => d.UpdatedAt, now), recording.Token);
         Observability.AweMetrics.WebhookAttempts.WithLabels(error is null ? "delivered" : delivery.Status == DeliveryStatus.Exhausted ? "exhausted" : "retry").Inc();
         if (saved == 0) log.LogWarning("Delivery {Id}: lease lost before the attempt was recorded; another replica will retry", id);
         else if (delivery.Status == DeliveryStatus.Exhausted)

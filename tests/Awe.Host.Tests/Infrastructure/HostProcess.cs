@@ -111,6 +111,24 @@ public sealed class HostProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>
+    /// SIGTERM, as Kubernetes sends before removing a pod: the host runs its shutdown (stops accepting, stops its
+    /// workers, releases their claims) and exits. Returns the exit code once the process is gone.
+    /// </summary>
+    public async Task<int> TerminateAsync(int seconds = 30)
+    {
+        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private void Append(string? line)
     {
         if (line is null) return;

@@ -38,7 +38,7 @@ public sealed class DatabaseGauges(IServiceScopeFactory scopes, DatabaseReadines
         "1 when the last read of the database gauges (tasks, outboxes) succeeded, 0 when it could not");
 
     private readonly SemaphoreSlim _reading = new(1, 1);
-    private long _lastReadTicks = long.MinValue;
+    private long _lastReadTicks; // 0: never read, so the first scrape reads
 
     public async Task RefreshAsync(CancellationToken ct)
     {

@@ -9,10 +9,12 @@ using Awe.Host.Deadlines;
 using Awe.Host.Delegations;
 using Awe.Host.Hosting;
 using Awe.Host.Identity;
+using Awe.Host.Observability;
 using Awe.Host.OpenApi;
 using Awe.Host.Operations;
 using Awe.Host.Persistence;
 using Awe.Host.Policies;
+using Awe.Host.RateLimiting;
 using Awe.Host.Requests;
 using Awe.Host.Status;
 using Awe.Host.Tasks;
@@ -119,6 +121,8 @@ builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
 builder.Services.AddAweOpenApi();
+builder.Services.AddAweRateLimiting(awe.RateLimit);
+builder.Services.AddAweTelemetry(awe.Telemetry);
 
 var app = builder.Build();
 
@@ -140,9 +144,12 @@ else
 app.Logger.LogInformation("Database: {Kind}; configuration: {File}", dbKind, builder.Configuration["awe_config_file"]);
 
 app.UseAweForwardedHeaders();
+app.UseAweRequestTelemetry();
 app.UseMiddleware<ErrorHandlingMiddleware>();
 app.UseStatusCodePages(ErrorHandlingMiddleware.WriteEmptyStatusAsync);
 app.UseAuthentication();
+// After authentication: the limit is per token subject (client IP without a valid token).
+app.UseAweRateLimiting(awe.RateLimit);
 
 var api = app.MapGroup("/v1/awe");
 api.MapAweHealth();

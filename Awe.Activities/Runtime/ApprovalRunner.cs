@@ -277,6 +277,8 @@ public sealed partial class ApprovalRunner(IApproverResolver resolver, IDelegati
     {
         var stage = node.Stage!;
         var request = instance.Request;
+        using var span = EngineTelemetry.Source.StartActivity(EngineTelemetry.Spans.ActivateStage);
+        span?.SetTag("awe.request_id", request.Id).SetTag("awe.stage_order", stage.StageOrder);
 
         if (stage.SkipIf is not null && SkipIfHolds(stage.SkipIf, request.Context))
         {

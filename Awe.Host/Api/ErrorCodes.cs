@@ -26,5 +26,7 @@ public static class ErrorCodes
     public const string AdminResourceNotFound = "AWE-018";
     /// <summary>The policy's segregation of duties forbids this person to approve (403).</summary>
     public const string SegregationOfDuties = "AWE-019";
+    /// <summary>The caller made more requests than awe.rate_limit allows per window (429, with Retry-After).</summary>
+    public const string RateLimited = "AWE-020";
     public const string Internal = "AWE-099";
 }

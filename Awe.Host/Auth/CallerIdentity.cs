@@ -73,8 +73,11 @@ public sealed record CallerIdentity(string Subject, string AssigneeId, string? E
 
     public const string ClaimsJsonType = "awe:claims_json";
 
+    /// <summary>The token's sub as a claim of its own, for what runs before the endpoint (the rate limiter's partition).</summary>
+    public const string SubjectClaim = "sub";
+
     public ClaimsPrincipal ToPrincipal(JsonObject claims, string scheme) =>
-        new(new ClaimsIdentity([new Claim(ClaimsJsonType, claims.ToJsonString())], scheme));
+        new(new ClaimsIdentity([new Claim(ClaimsJsonType, claims.ToJsonString()), new Claim(SubjectClaim, Subject)], scheme));
 
     public static CallerIdentity? FromPrincipal(ClaimsPrincipal principal) =>
         principal.FindFirst(ClaimsJsonType)?.Value is { } json && JsonNode.Parse(json) is JsonObject o ? FromClaims(o) : null;

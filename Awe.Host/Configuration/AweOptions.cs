@@ -17,7 +17,9 @@ public sealed class AweOptions
     [ConfigurationKeyName("server")] public ServerOptions Server { get; set; } = new();
     [ConfigurationKeyName("outbound")] public OutboundOptions Outbound { get; set; } = new();
     [ConfigurationKeyName("limits")] public LimitsOptions Limits { get; set; } = new();
+    [ConfigurationKeyName("rate_limit")] public RateLimitOptions RateLimit { get; set; } = new();
     [ConfigurationKeyName("logging")] public LoggingOptions Logging { get; set; } = new();
+    [ConfigurationKeyName("telemetry")] public TelemetryOptions Telemetry { get; set; } = new();
     [ConfigurationKeyName("data_protection")] public DataProtectionSettings DataProtection { get; set; } = new();
     [ConfigurationKeyName("workflows")] public WorkflowsOptions Workflows { get; set; } = new();
     [ConfigurationKeyName("studio")] public HostedStudioOptions Studio { get; set; } = new();
@@ -160,6 +162,28 @@ public sealed class LoggingOptions
 {
     /// <summary>"text" (one line per event, for people) or "json" (one JSON object per line, for log collectors).</summary>
     [ConfigurationKeyName("format")] public string Format { get; set; } = "text";
+}
+
+/// <summary>Requests each caller (token sub; client IP when unauthenticated) may make per fixed window; over it → 429.</summary>
+public sealed class RateLimitOptions
+{
+    [ConfigurationKeyName("enabled")] public bool Enabled { get; set; }
+    [ConfigurationKeyName("permit_limit")] public int PermitLimit { get; set; } = 1200;
+    [ConfigurationKeyName("window_seconds")] public int WindowSeconds { get; set; } = 60;
+}
+
+/// <summary>OpenTelemetry traces (exported over OTLP when an endpoint is set) and the refresh of database-read gauges.</summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>OTLP collector, e.g. http://otel-collector:4317; empty = traces are not exported (nor recorded).</summary>
+    [ConfigurationKeyName("otlp_endpoint")] public string OtlpEndpoint { get; set; } = "";
+    /// <summary>"grpc" (port 4317) or "http" (http/protobuf, port 4318).</summary>
+    [ConfigurationKeyName("otlp_protocol")] public string OtlpProtocol { get; set; } = "grpc";
+    [ConfigurationKeyName("service_name")] public string ServiceName { get; set; } = "awe";
+    /// <summary>Share of new traces recorded (0–1); a caller's sampled traceparent is always followed.</summary>
+    [ConfigurationKeyName("sample_ratio")] public double SampleRatio { get; set; } = 1.0;
+    /// <summary>Gauges read from the database (open tasks, outbox depth and age) are read at most this often.</summary>
+    [ConfigurationKeyName("gauge_refresh_seconds")] public int GaugeRefreshSeconds { get; set; } = 15;
 }
 
 /// <summary>

@@ -97,6 +97,15 @@ public static class ConfigurationSetup
         foreach (var (days, key) in new[] { (o.Retention.DeliveredWebhookDays, "delivered_webhook_days"), (o.Retention.IdempotencyKeyDays, "idempotency_key_days"),
                      (o.Retention.RequestDays, "request_days"), (o.Retention.AuditDays, "audit_days") })
             if (days < 0) problems.Add($"awe.retention.{key} must be ≥ 0, 0 meaning kept for ever (got {days})");
+        if (o.RateLimit.PermitLimit < 1) problems.Add($"awe.rate_limit.permit_limit must be ≥ 1 (got {o.RateLimit.PermitLimit})");
+        if (o.RateLimit.WindowSeconds is < 1 or > 3600) problems.Add($"awe.rate_limit.window_seconds must be between 1 and 3600 (got {o.RateLimit.WindowSeconds})");
+        if (!string.IsNullOrWhiteSpace(o.Telemetry.OtlpEndpoint) && !IsHttpUrl(o.Telemetry.OtlpEndpoint))
+            problems.Add($"awe.telemetry.otlp_endpoint must be an absolute http(s) URL such as http://otel-collector:4317, or empty (got '{o.Telemetry.OtlpEndpoint}')");
+        if (o.Telemetry.OtlpProtocol is not ("grpc" or "http")) problems.Add($"awe.telemetry.otlp_protocol must be grpc or http (got '{o.Telemetry.OtlpProtocol}')");
+        if (string.IsNullOrWhiteSpace(o.Telemetry.ServiceName)) problems.Add("awe.telemetry.service_name must not be empty (it names AWE in the trace backend)");
+        if (o.Telemetry.SampleRatio is < 0 or > 1 || double.IsNaN(o.Telemetry.SampleRatio))
+            problems.Add($"awe.telemetry.sample_ratio must be between 0 and 1 (got {o.Telemetry.SampleRatio})");
+        Positive(o.Telemetry.GaugeRefreshSeconds, "telemetry.gauge_refresh_seconds");
         if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");
         if (o.Server.MaxBodyBytes < 1024) problems.Add($"awe.server.max_body_bytes must be ≥ 1024 (got {o.Server.MaxBodyBytes})");
         // Below a few KiB ordinary tokens would not fit; Kestrel's own limit is set above this one (see Program).

@@ -124,6 +124,8 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
 
     private async Task FireAsync(string timerId, string requestId, DateTime dueAt, CancellationToken ct)
     {
+        using var operation = Observability.EngineOperation.Start("timer", EngineTelemetry.Spans.FireTimer);
+        operation.Span?.SetTag("awe.timer_id", timerId).SetTag("awe.request_id", requestId);
         try
         {
             using var scope = scopes.CreateScope();

@@ -24,6 +24,23 @@ public static class AweMetrics
         Metrics.CreateHistogram("awe_timer_lag_seconds", "Seconds between a timer's due time and its firing",
             new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300] });
 
+    public static readonly Histogram OperationDuration =
+        Metrics.CreateHistogram("awe_operation_duration_seconds",
+            "Duration of engine operations in this host, database included: create (POST /requests), decision, timer (one timer fired), webhook_attempt",
+            new HistogramConfiguration
+            {
+                LabelNames = ["operation"],
+                Buckets = [0.002, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            });
+
+    public static readonly Histogram StageDuration =
+        Metrics.CreateHistogram("awe_stage_duration_seconds", "Time from a stage's activation to its completion, by outcome (approved, rejected)",
+            new HistogramConfiguration
+            {
+                LabelNames = ["outcome"],
+                Buckets = [1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400],
+            });
+
     public static readonly Counter Notifications =
         Metrics.CreateCounter("awe_notifications_total", "Notification e-mails by kind and outcome (sent, skipped, retry, failed)", "kind", "outcome");
 }

@@ -18,9 +18,12 @@ public static class HostingSetup
         builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, "");
 
         builder.Logging.ClearProviders();
+        // Each line logged while a request runs carries its TraceId and SpanId (and, from the host, RequestId) as scopes.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (awe.Logging.Format == "json")
             builder.Logging.AddJsonConsole(o =>
             {
+                o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                 o.JsonWriterOptions = new JsonWriterOptions { Indented = false };

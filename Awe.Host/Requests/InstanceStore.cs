@@ -143,7 +143,10 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         // commit: a rolled-back timer costs one empty look at the table, a committed one is never slept past.
         if (instance.NewTimers.Count > 0) timers.Armed(instance.NewTimers.Min(t => t.DueAt));
         foreach (var e in instance.NewEvents)
+        {
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
+            if (e.EventType == EventType.StageCompleted) Observability.StageTiming.Completed(instance.Request, e);
+        }
         // The notification outbox, like the webhook one: written with the events, so mail is never lost or invented.
         if (options.CurrentValue.Notifier.Enabled)
         {

@@ -55,6 +55,7 @@ public static class RequestEndpoints
         DefinitionCache definitions, Delegations.DatabaseDelegationLookup delegations, TimeProvider clock,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<Configuration.AweOptions> options, CancellationToken ct)
     {
+        using var operation = Observability.EngineOperation.Start("create", EngineTelemetry.Spans.CreateRequest);
         var body = await JsonBody.ReadAsync(ctx.Request);
         var now = clock.GetUtcNow().UtcDateTime;
         var input = ReadCreate(body, options.Value, now);
@@ -104,6 +105,7 @@ public static class RequestEndpoints
             CreatedAt = now, UpdatedAt = now,
         };
         var instance = new ApprovalInstance(request, definition);
+        operation.Span?.SetTag("awe.request_id", request.Id).SetTag("awe.policy_key", policy.PolicyKey);
         await runner.StartAsync(instance, caller.AssigneeId, ct);
         db.Requests.Add(request);
         store.AddCreated(instance);

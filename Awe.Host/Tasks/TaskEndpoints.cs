@@ -117,6 +117,8 @@ public static class TaskEndpoints
 
     private static async Task<IResult> Decide(string id, HttpContext ctx, AweDbContext db, ApprovalRunner runner, InstanceStore store)
     {
+        using var operation = Observability.EngineOperation.Start("decision", EngineTelemetry.Spans.Decide);
+        operation.Span?.SetTag("awe.task_id", id);
         var body = await JsonBody.ReadObjectAsync(ctx.Request);
         var problems = new List<ValidationProblem>();
         var reader = new JsonFieldReader(problems);

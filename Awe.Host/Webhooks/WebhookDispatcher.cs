@@ -83,6 +83,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
 
     private async Task AttemptAsync(string id, WebhookOptions settings, CancellationToken ct)
     {
+        using var operation = Observability.EngineOperation.Start("webhook_attempt", Activities.Runtime.EngineTelemetry.Spans.DeliverWebhook);
+        operation.Span?.SetTag("awe.delivery_id", id);
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
         var delivery = await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.LeaseOwner == ReplicaId, ct);

@@ -4,6 +4,8 @@
 // time per operation. Nothing here touches a database or the network: these are the costs the engine adds.
 // The durable timers are measured separately, against the real host on PostgreSQL (see TimerBenchmark.cs):
 //   dotnet run -c Release --project tests/Awe.Benchmarks -- timers "Host=127.0.0.1;Username=postgres;Database=postgres"
+// The end-to-end benchmark (own PostgreSQL, the host over HTTP, pgbench on the same SQL; writes docs/performance.md):
+//   scripts/bench.sh [--quick]     (= dotnet run -c Release --project tests/Awe.Benchmarks -- e2e [--quick])
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Awe.Activities.JsonLogic;
@@ -12,6 +14,12 @@ using Awe.Activities.Policies;
 using Awe.Activities.Quorum;
 using Awe.Activities.Resolution;
 using Awe.Activities.Runtime;
+
+if (args is ["e2e", ..])
+{
+    Environment.ExitCode = await Awe.Benchmarks.EndToEnd.EndToEndBenchmark.RunAsync(args[1..]);
+    return;
+}
 
 if (args is ["timers", var adminConnection, ..])
 {

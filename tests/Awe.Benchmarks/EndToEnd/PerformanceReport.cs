@@ -83,10 +83,11 @@ public static class PerformanceReport
         5. **Webhooks**: a Kestrel receiver in the benchmark process answers 200, at once or after `--receiver-ms`
            (a caller that stores the event first). Its capacity is measured with the same load generator at 20
            concurrent senders, the dispatcher's default `webhook.batch_size`; a receiver that answers at once on
-           loopback takes thousands per second, far more than any real caller, which makes the ratio a strict one. A burst of creates with a callback URL is sent while the receiver answers 503, so that
-           each request's first event waits for its retry; all pending deliveries are then made due and the receiver
-           accepts: the dispatch rate is deliveries ÷ (last arrival − first arrival), with the host's default webhook
-           settings. First-attempt latency: one create at a time with nothing queued, from sending the create to its first
+           loopback takes thousands per second, more than any real caller, which makes the ratio a strict one.
+           A burst of creates with a callback URL is sent while the receiver answers 503, so that each request's first
+           event waits for its retry; all pending deliveries are then made due and the receiver accepts: the dispatch
+           rate is deliveries ÷ (last arrival − first arrival), with the host's default webhook settings.
+           First-attempt latency: one create at a time with nothing queued, from sending the create to its first
            delivery's arrival (an upper bound of the time from commit).
         6. **Memory**: the host process's VmRSS from `/proc/<pid>/status`, sampled every 100 ms, and its VmHWM.
         7. **Errors**: failed HTTP calls of the load, and `fail:`/`crit:` lines the host logged.

@@ -18,11 +18,21 @@ namespace Awe.Benchmarks.EndToEnd;
 public sealed partial class PgbenchScript
 {
     private readonly Dictionary<string, int> _slots = [];
-    private readonly ISet<string> _existing;
+    private readonly Func<string, bool> _existedBefore;
 
-    public PgbenchScript(ISet<string> idsBefore) => _existing = idsBefore;
+    /// <param name="existedBefore">Whether an id (lower case) was in the database before the operations: those stay as they are.</param>
+    public PgbenchScript(Func<string, bool> existedBefore) => _existedBefore = existedBefore;
 
     public static ISet<string> IdsIn(string text) => Uuid().Matches(text).Select(m => m.Value.ToLowerInvariant()).ToHashSet();
+
+    /// <summary>SQL that makes nothing (reads), as captured, one transaction per execution; ids stay as they were.</summary>
+    public static string Verbatim(string name, IReadOnlyList<RoundTrip> trips)
+    {
+        var script = new StringBuilder();
+        script.AppendLine($"-- AWE {name}, captured from the engine: {Describe(trips)}");
+        new PgbenchScript(_ => true).AppendCommands(script, trips);
+        return script.ToString();
+    }
 
     /// <summary>The create script: one request per transaction, numbered by client and iteration.</summary>
     public string Create(IReadOnlyList<RoundTrip> trips)
@@ -89,7 +99,7 @@ public sealed partial class PgbenchScript
     private string Template(string sql) => Uuid().Replace(sql, m =>
     {
         var id = m.Value.ToLowerInvariant();
-        if (_existing.Contains(id)) return m.Value;
+        if (_existedBefore(id)) return m.Value;
         if (!_slots.TryGetValue(id, out var slot)) _slots[id] = slot = _slots.Count + 1;
         return $"{slot:x8}-:awe_t-4000-8000-:awe_q";
     });

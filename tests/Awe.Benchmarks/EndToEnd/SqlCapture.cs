@@ -35,17 +35,34 @@ public sealed record CapturedWorkload(
 /// </summary>
 public static class SqlCapture
 {
+    /// <summary>Pollers set to an hour: nothing runs on the capture host but what the harness asks of it.</summary>
+    private static readonly Dictionary<string, string> Quiet = new()
+    {
+        ["AWE__WEBHOOK__POLL_INTERVAL_SECONDS"] = "3600", ["AWE__SLA__CHECK_INTERVAL_SECONDS"] = "3600",
+        ["AWE__RESOLVER__RETRY_POLL_SECONDS"] = "3600", ["AWE__RETENTION__CHECK_INTERVAL_SECONDS"] = "3600",
+        ["AWE__NOTIFIER__POLL_INTERVAL_SECONDS"] = "3600",
+    };
+
+    /// <summary>
+    /// For other measurements (e.g. the inbox): a capture host on the run's database runs <paramref name="warmup"/>,
+    /// then <paramref name="operation"/> while recording. Turn the result into a pgbench script with
+    /// <see cref="PgbenchScript.Verbatim"/> (read-only SQL) and run it with <see cref="E2eContext.Pgbench"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<RoundTrip>> CaptureAsync(E2eContext ctx, Func<HostUnderTest, Task> warmup, Func<HostUnderTest, Task> operation)
+    {
+        await using var recorder = new PgWireRecorder(ctx.Cluster.Port);
+        await using var host = await HostUnderTest.StartAsync(ViaRecorder(recorder, ctx.Database), Quiet);
+        await warmup(host);
+        return await RecordAsync(recorder, () => operation(host));
+    }
+
+    private static string ViaRecorder(PgWireRecorder recorder, string database) =>
+        $"Host=127.0.0.1;Port={recorder.Port};Username=postgres;Database={database};SSL Mode=Disable";
+
     public static async Task<CapturedWorkload> RunAsync(PostgresCluster cluster, string database, string workDirectory)
     {
         await using var recorder = new PgWireRecorder(cluster.Port);
-        var viaRecorder = $"Host=127.0.0.1;Port={recorder.Port};Username=postgres;Database={database};SSL Mode=Disable";
-        var quiet = new Dictionary<string, string>
-        {
-            ["AWE__WEBHOOK__POLL_INTERVAL_SECONDS"] = "3600", ["AWE__SLA__CHECK_INTERVAL_SECONDS"] = "3600",
-            ["AWE__RESOLVER__RETRY_POLL_SECONDS"] = "3600", ["AWE__RETENTION__CHECK_INTERVAL_SECONDS"] = "3600",
-            ["AWE__NOTIFIER__POLL_INTERVAL_SECONDS"] = "3600",
-        };
-        await using var host = await HostUnderTest.StartAsync(viaRecorder, quiet);
+        await using var host = await HostUnderTest.StartAsync(ViaRecorder(recorder, database), Quiet);
         await EngineWorkload.CreatePolicyAsync(host);
         var warm = await EngineWorkload.CreateAsync(host);
         for (var k = 0; k < EngineWorkload.Approvers.Length; k++) await EngineWorkload.DecideAsync(host, warm, k);
@@ -63,7 +80,7 @@ public static class SqlCapture
         }
         if (host.ErrorLines.Count > 0) throw new InvalidOperationException("capture host logged errors:\n" + string.Join('\n', host.ErrorLines));
 
-        var script = new PgbenchScript(before);
+        var script = new PgbenchScript(before.Contains);
         var createPath = Path.Combine(workDirectory, "create.sql");
         var decisionPath = Path.Combine(workDirectory, "decision.sql");
         await File.WriteAllTextAsync(createPath, script.Create(create));

@@ -33,7 +33,10 @@ public sealed record E2eOptions
 
     public static E2eOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new E2eOptions { CommandLine = string.Join(' ', args) };
+        // The note is printed on its own in the report, not in the command.
+        var noteAt = args.ToList().IndexOf("--note");
+        var shown = noteAt < 0 ? args : args.Where((_, i) => i != noteAt && i != noteAt + 1).ToList();
+        var options = new E2eOptions { CommandLine = string.Join(' ', shown) };
         if (args.Contains("--quick"))
             options = options with { Quick = true, WarmupSeconds = 2, MeasureSeconds = 5, DrainTimeoutSeconds = 60 };
         for (var i = 0; i < args.Count; i++)

@@ -6,6 +6,8 @@
 //   dotnet run -c Release --project tests/Awe.Benchmarks -- timers "Host=127.0.0.1;Username=postgres;Database=postgres"
 // A stage of 5,000 tasks and the inbox at 10k and 1M tasks, likewise (see ScaleBenchmark.cs):
 //   dotnet run -c Release --project tests/Awe.Benchmarks -- scale "Host=127.0.0.1;Username=postgres;Database=postgres"
+// The end-to-end benchmark (own PostgreSQL, the host over HTTP, pgbench on the same SQL; writes docs/performance.md):
+//   scripts/bench.sh [--quick]     (= dotnet run -c Release --project tests/Awe.Benchmarks -- e2e [--quick])
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Awe.Activities.JsonLogic;
@@ -14,6 +16,12 @@ using Awe.Activities.Policies;
 using Awe.Activities.Quorum;
 using Awe.Activities.Resolution;
 using Awe.Activities.Runtime;
+
+if (args is ["e2e", ..])
+{
+    Environment.ExitCode = await Awe.Benchmarks.EndToEnd.EndToEndBenchmark.RunAsync(args[1..]);
+    return;
+}
 
 if (args is ["timers", var adminConnection, ..])
 {

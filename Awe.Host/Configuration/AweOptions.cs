@@ -78,6 +78,10 @@ public sealed class SlaOptions
     [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 200;
     [ConfigurationKeyName("fire_parallelism")] public int FireParallelism { get; set; } = 4;
     [ConfigurationKeyName("lease_seconds")] public int LeaseSeconds { get; set; } = 30;
+    /// <summary>Firings of one timer that may throw before it is marked failed.</summary>
+    [ConfigurationKeyName("fire_max_attempts")] public int FireMaxAttempts { get; set; } = 5;
+    /// <summary>Waits before each retry of a timer whose firing threw (the last one repeats).</summary>
+    [ConfigurationKeyName("fire_backoff_seconds")] public List<int> FireBackoffSeconds { get; set; } = [];
 }
 
 /// <summary>A business calendar (awe.calendars.NAME): deadlines on it count working time only.</summary>

@@ -40,11 +40,12 @@ public static class DatabaseSetup
     public static void AddAweDatabase(this IServiceCollection services, DatabaseKind kind, string connectionString)
     {
         services.AddSingleton<Webhooks.DeliverySignal>();
-        services.AddSingleton<Webhooks.DeliveryCommitInterceptor>();
+        services.AddSingleton<Deadlines.TimerSignal>();
+        services.AddSingleton<CommitSignalInterceptor>();
         void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
         {
             o.UseAweDatabase(kind, connectionString);
-            o.AddInterceptors(sp.GetRequiredService<Webhooks.DeliveryCommitInterceptor>());
+            o.AddInterceptors(sp.GetRequiredService<CommitSignalInterceptor>());
         }
         if (kind == DatabaseKind.Sqlite)
             services.AddDbContext<AweDbContext, SqliteAweDbContext>(Configure);

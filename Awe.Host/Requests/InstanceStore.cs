@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Awe.Host.Requests;
 
 /// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
-public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers,
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions,
     Microsoft.Extensions.Options.IOptionsMonitor<Configuration.AweOptions> options)
 {
     /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
@@ -37,9 +37,12 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         db.Decisions.AddRange(instance.NewDecisions);
         db.Events.AddRange(instance.NewEvents);
         db.Timers.AddRange(instance.NewTimers);
-        // Wakes this replica's scheduler early if the new timer is due before it meant to look again. Told before the
-        // commit: a rolled-back timer costs one empty look at the table, a committed one is never slept past.
-        if (instance.NewTimers.Count > 0) timers.Armed(instance.NewTimers.Min(t => t.DueAt));
+        // The commit wakes this replica's scheduler if the new timer is due before it meant to look again (CommitSignalInterceptor).
+        if (instance.NewTimers.Count > 0)
+        {
+            var earliest = instance.NewTimers.Min(t => t.DueAt);
+            if (db.EarliestTimerArmed is not { } armed || earliest < armed) db.EarliestTimerArmed = earliest;
+        }
         foreach (var e in instance.NewEvents)
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();
         // The notification outbox, like the webhook one: written with the events, so mail is never lost or invented.

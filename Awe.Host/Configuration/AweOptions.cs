@@ -30,6 +30,7 @@ public sealed class RetentionOptions
     [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 3600;
     [ConfigurationKeyName("delivered_webhook_days")] public int DeliveredWebhookDays { get; set; } = 30;
     [ConfigurationKeyName("idempotency_key_days")] public int IdempotencyKeyDays { get; set; } = 30;
+    [ConfigurationKeyName("finished_timer_days")] public int FinishedTimerDays { get; set; } = 7;
     [ConfigurationKeyName("request_days")] public int RequestDays { get; set; }
     [ConfigurationKeyName("audit_days")] public int AuditDays { get; set; }
 }

@@ -100,6 +100,7 @@ public static class ConfigurationSetup
         if (Operations.MasterKeyEncryption.Problem(o.DataProtection.MasterKey) is { } masterKeyProblem) problems.Add(masterKeyProblem);
         Positive(o.Retention.CheckIntervalSeconds, "retention.check_interval_seconds");
         foreach (var (days, key) in new[] { (o.Retention.DeliveredWebhookDays, "delivered_webhook_days"), (o.Retention.IdempotencyKeyDays, "idempotency_key_days"),
+                     (o.Retention.FinishedTimerDays, "finished_timer_days"),
                      (o.Retention.RequestDays, "request_days"), (o.Retention.AuditDays, "audit_days") })
             if (days < 0) problems.Add($"awe.retention.{key} must be ≥ 0, 0 meaning kept for ever (got {days})");
         if (o.Logging.Format is not ("text" or "json")) problems.Add($"awe.logging.format must be text or json (got '{o.Logging.Format}')");

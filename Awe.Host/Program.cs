@@ -97,7 +97,6 @@ builder.Services.AddSingleton(new RunnerSettings(awe.Resolver.RetryBackoffSecond
 builder.Services.AddScoped<ApprovalRunner>();
 builder.Services.AddHostedService<ResolutionRetryWorker>();
 builder.Services.AddScoped<InstanceStore>();
-builder.Services.AddSingleton<TimerSignal>();
 builder.Services.AddSingleton<TimerScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<TimerScheduler>());
 builder.Services.AddSingleton<Awe.Host.Notifications.MailTemplates>();

@@ -67,4 +67,5 @@ public static class EventType
     public const string StageEscalated = "stage_escalated";
     public const string TaskReminder = "task_reminder";
     public const string RequestExpired = "request_expired";
+    public const string TimerFailed = "timer_failed";
 }

@@ -21,6 +21,10 @@ public sealed class ApprovalTimer
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseUntil { get; set; }
     public DateTime? FiredAt { get; set; }
+    /// <summary>Firings that threw; each pushes lease_until out by the next backoff, and the last one marks it failed.</summary>
+    public int Attempts { get; set; }
+    /// <summary>What the last failed firing threw.</summary>
+    public string? LastError { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -41,4 +45,6 @@ public static class TimerState
     public const string Fired = "fired";
     /// <summary>Made moot before it fell due: the stage closed, the request ended, the deadline moved.</summary>
     public const string Cancelled = "cancelled";
+    /// <summary>Its firing threw sla.fire_max_attempts times; left for an operator (see docs/runbook.md).</summary>
+    public const string Failed = "failed";
 }

@@ -48,6 +48,29 @@ public sealed partial class ApprovalRunner
         return outcome;
     }
 
+    /// <summary>
+    /// Gives up on a timer whose firing kept throwing: marks it failed and journals timer_failed, so the request's
+    /// page, its webhooks and the metrics show that it waits on an operator. Nothing else changes — in particular
+    /// the timers are not derived again here, which would arm the same deadline at once.
+    /// </summary>
+    public void FailTimer(ApprovalInstance instance, string timerId, int attempts, string error)
+    {
+        var timer = instance.Timers.FirstOrDefault(t => t.Id == timerId);
+        if (timer is null || timer.State != TimerState.Pending) return;
+        var now = Now;
+        timer.State = TimerState.Failed;
+        timer.Attempts = attempts;
+        timer.LastError = error;
+        timer.LeaseUntil = null;
+        timer.UpdatedAt = now;
+        instance.Request.UpdatedAt = now;
+        Emit(instance, EventType.TimerFailed, new JsonObject
+        {
+            ["timer_id"] = timer.Id, ["kind"] = timer.Kind, ["node_id"] = timer.NodeId, ["due_at"] = timer.DueAt, ["attempts"] = attempts,
+            ["error"] = error,
+        }, timer.StageOrder);
+    }
+
     private DateTime? StageDueAt(WorkflowDefinition definition, StageSpec stage, DateTime now) =>
         stage.SlaDuration is { } span ? Deadline.Whole(Deadline.After(now, span, CalendarOf(definition, stage))) : null;
 

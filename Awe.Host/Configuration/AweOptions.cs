@@ -32,6 +32,7 @@ public sealed class RetentionOptions
     [ConfigurationKeyName("check_interval_seconds")] public int CheckIntervalSeconds { get; set; } = 3600;
     [ConfigurationKeyName("delivered_webhook_days")] public int DeliveredWebhookDays { get; set; } = 30;
     [ConfigurationKeyName("idempotency_key_days")] public int IdempotencyKeyDays { get; set; } = 30;
+    [ConfigurationKeyName("finished_timer_days")] public int FinishedTimerDays { get; set; } = 7;
     [ConfigurationKeyName("request_days")] public int RequestDays { get; set; }
     [ConfigurationKeyName("audit_days")] public int AuditDays { get; set; }
 }
@@ -80,6 +81,10 @@ public sealed class SlaOptions
     [ConfigurationKeyName("batch_size")] public int BatchSize { get; set; } = 200;
     [ConfigurationKeyName("fire_parallelism")] public int FireParallelism { get; set; } = 4;
     [ConfigurationKeyName("lease_seconds")] public int LeaseSeconds { get; set; } = 30;
+    /// <summary>Firings of one timer that may throw before it is marked failed.</summary>
+    [ConfigurationKeyName("fire_max_attempts")] public int FireMaxAttempts { get; set; } = 5;
+    /// <summary>Waits before each retry of a timer whose firing threw (the last one repeats).</summary>
+    [ConfigurationKeyName("fire_backoff_seconds")] public List<int> FireBackoffSeconds { get; set; } = [];
 }
 
 /// <summary>A business calendar (awe.calendars.NAME): deadlines on it count working time only.</summary>

@@ -75,6 +75,11 @@ public static class ConfigurationSetup
         if (o.Sla.MaxEscalations < 0) problems.Add($"awe.sla.max_escalations must be ≥ 0 (got {o.Sla.MaxEscalations})");
         Positive(o.Sla.BatchSize, "sla.batch_size");
         if (o.Sla.FireParallelism is < 1 or > 64) problems.Add($"awe.sla.fire_parallelism must be between 1 and 64 (got {o.Sla.FireParallelism})");
+        Positive(o.Sla.FireMaxAttempts, "sla.fire_max_attempts");
+        if (o.Sla.FireBackoffSeconds.Count == 0)
+            problems.Add("awe.sla.fire_backoff_seconds must list at least one wait (seconds before firing a timer again after its firing failed)");
+        for (var i = 0; i < o.Sla.FireBackoffSeconds.Count; i++)
+            if (o.Sla.FireBackoffSeconds[i] < 1) problems.Add($"awe.sla.fire_backoff_seconds[{i}] must be ≥ 1 (got {o.Sla.FireBackoffSeconds[i]})");
         if (o.Sla.LeaseSeconds < 5) problems.Add($"awe.sla.lease_seconds must be ≥ 5, longer than firing one batch of timers takes (got {o.Sla.LeaseSeconds})");
         foreach (var (name, calendar) in o.Calendars)
         {
@@ -95,6 +100,7 @@ public static class ConfigurationSetup
         if (Operations.MasterKeyEncryption.Problem(o.DataProtection.MasterKey) is { } masterKeyProblem) problems.Add(masterKeyProblem);
         Positive(o.Retention.CheckIntervalSeconds, "retention.check_interval_seconds");
         foreach (var (days, key) in new[] { (o.Retention.DeliveredWebhookDays, "delivered_webhook_days"), (o.Retention.IdempotencyKeyDays, "idempotency_key_days"),
+                     (o.Retention.FinishedTimerDays, "finished_timer_days"),
                      (o.Retention.RequestDays, "request_days"), (o.Retention.AuditDays, "audit_days") })
             if (days < 0) problems.Add($"awe.retention.{key} must be ≥ 0, 0 meaning kept for ever (got {days})");
         if (o.RateLimit.PermitLimit < 1) problems.Add($"awe.rate_limit.permit_limit must be ≥ 1 (got {o.RateLimit.PermitLimit})");

@@ -10,13 +10,14 @@ namespace Awe.Host.Deadlines;
 
 /// <summary>
 /// Fires due timers (approval_timer). Runs in every replica: a claim leases due timers in due order (FOR UPDATE SKIP
-/// LOCKED on PostgreSQL, so replicas claim disjoint sets), and each timer then fires in its own transaction under the
-/// request lock, after the runner re-checks that it still applies — a decision that committed first makes it moot, so
-/// a deadline and a decision racing on one request have exactly one outcome. A replica that dies holding claims loses
-/// them when the lease passes. Between rounds it sleeps until the nearest pending timer, at most
+/// LOCKED on PostgreSQL, so replicas claim disjoint sets), and they then fire under their requests' locks, after the
+/// runner re-checks that each still applies — a decision that committed first makes it moot, so a deadline and a
+/// decision racing on one request have exactly one outcome. Timers of several requests share a transaction, and a
+/// firing that throws is retried alone, with backoff, until it is given up on (TimerFiring.cs). A replica that dies
+/// holding claims loses them when the lease passes. Between rounds it sleeps until the nearest pending timer, at most
 /// sla.check_interval_seconds, and wakes early when this process arms a nearer one.
 /// </summary>
-public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimerSignal signal, TimeProvider clock,
+public sealed partial class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<AweOptions> options, TimerSignal signal, TimeProvider clock,
     ILogger<TimerScheduler> log, Operations.DatabaseReadiness readiness) : BackgroundService
 {
     /// <summary>Identifies this replica in lease_owner.</summary>
@@ -82,23 +83,35 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
         }
     }
 
-    /// <summary>Claims and fires every due timer it can (one batch); returns how many it claimed.</summary>
+    /// <summary>
+    /// Claims and fires every due timer it can (one batch); returns how many it claimed. The batch is cut into shares
+    /// of whole requests, fired side by side (sla.fire_parallelism), each share in one transaction: one lock
+    /// statement, one load and one save for all its requests instead of a round of each per timer.
+    /// </summary>
     public async Task<int> TickAsync(CancellationToken ct)
     {
         var settings = options.CurrentValue.Sla;
         var claimed = await ClaimAsync(settings, ct);
         if (claimed.Count == 0) return 0;
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = settings.FireParallelism, CancellationToken = ct },
-            async (timer, token) => await FireAsync(timer.Id, timer.RequestId, timer.DueAt, token));
+        var byRequest = claimed.GroupBy(t => t.RequestId).Select(g => g.ToList()).ToList();
+        var shareSize = Math.Clamp((byRequest.Count + settings.FireParallelism - 1) / settings.FireParallelism, 1, MaxRequestsPerTransaction);
+        var shares = byRequest.Chunk(shareSize).Select(s => s.SelectMany(g => g).ToList()).ToList();
+        await Parallel.ForEachAsync(shares, new ParallelOptions { MaxDegreeOfParallelism = settings.FireParallelism, CancellationToken = ct },
+            async (share, token) => await FireShareAsync(share, token));
         return claimed.Count;
     }
 
+    /// <summary>Requests locked by one firing transaction at most: a decision on one of them waits for the whole share.</summary>
+    private const int MaxRequestsPerTransaction = 25;
+
     /// <summary>A row of the claim's RETURNING list (a class with setters: EF Core materializes raw queries into properties).</summary>
-    private sealed class Claimed
+    internal sealed class Claimed
     {
         public string Id { get; set; } = "";
         public string RequestId { get; set; } = "";
         public DateTime DueAt { get; set; }
+        public string Kind { get; set; } = "";
+        public int Attempts { get; set; }
     }
 
     private async Task<List<Claimed>> ClaimAsync(SlaOptions settings, CancellationToken ct)
@@ -114,56 +127,12 @@ public sealed class TimerScheduler(IServiceScopeFactory scopes, IOptionsMonitor<
                 ORDER BY t.due_at
                 LIMIT {3}
                 LOCK_CLAUSE)
-            RETURNING id AS "Id", request_id AS "RequestId", due_at AS "DueAt"
+            RETURNING id AS "Id", request_id AS "RequestId", due_at AS "DueAt", kind AS "Kind", attempts AS "Attempts"
             """.Replace("LOCK_CLAUSE", db.SkipLockedClause);
         var rows = await db.Database.SqlQueryRaw<Claimed>(sql, ReplicaId, now.AddSeconds(settings.LeaseSeconds), now, settings.BatchSize)
             .ToListAsync(ct);
         foreach (var row in rows) row.DueAt = DateTime.SpecifyKind(row.DueAt, DateTimeKind.Utc);
         return rows.OrderBy(r => r.DueAt).ToList();
-    }
-
-    private async Task FireAsync(string timerId, string requestId, DateTime dueAt, CancellationToken ct)
-    {
-        using var operation = Observability.EngineOperation.Start("timer", EngineTelemetry.Spans.FireTimer);
-        operation.Span?.SetTag("awe.timer_id", timerId).SetTag("awe.request_id", requestId);
-        try
-        {
-            using var scope = scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<AweDbContext>();
-            var store = scope.ServiceProvider.GetRequiredService<InstanceStore>();
-            var runner = scope.ServiceProvider.GetRequiredService<ApprovalRunner>();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            ApprovalInstance instance;
-            try
-            {
-                instance = await store.LoadForUpdateAsync(requestId, ct);
-            }
-            catch (Api.AweException)
-            {
-                return; // the request is gone (its timers went with it)
-            }
-            var kind = instance.Timers.FirstOrDefault(t => t.Id == timerId)?.Kind;
-            var outcome = await runner.FireTimerAsync(instance, timerId, ct);
-            store.AddCreated(instance);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            if (kind is null || outcome is TimerOutcome.NotDue) return;
-            var lag = clock.GetUtcNow().UtcDateTime - dueAt;
-            Observability.AweMetrics.TimerLag.Observe(Math.Max(0, lag.TotalSeconds));
-            Observability.AweMetrics.TimersFired.WithLabels(kind, outcome).Inc();
-            if (outcome != TimerOutcome.Moot)
-                log.LogInformation("Request {Request}: {Kind} timer fired {Lag:F0} ms after its due time: {Outcome}", requestId, kind, lag.TotalMilliseconds, outcome);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested && Persistence.DbErrors.IsDatabaseUnavailable(e))
-        {
-            log.LogWarning("Timer {Timer} of request {Request} could not fire: database unavailable ({Problem}); retried after its lease",
-                timerId, requestId, e.GetBaseException().Message);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            // Nothing was written; the lease keeps the timer until it passes, then a replica tries again.
-            log.LogError(e, "Timer {Timer} of request {Request} failed to fire; retried after its lease", timerId, requestId);
-        }
     }
 
     /// <summary>

@@ -2,7 +2,8 @@ namespace Awe.Host.Deadlines;
 
 /// <summary>
 /// Tells this replica's scheduler that a timer was armed, and when it falls due, so it wakes before then instead of
-/// sleeping to its next poll. Only a timer due before the planned wake-up wakes it: a burst of requests does not
+/// sleeping to its next poll. Told when the arming transaction commits (Persistence.CommitSignalInterceptor), so the
+/// woken scheduler finds the row. Only a timer due before the planned wake-up wakes it: a burst of requests does not
 /// make the scheduler query the table once per request. Other replicas learn of new timers at their next poll
 /// (sla.check_interval_seconds).
 /// </summary>

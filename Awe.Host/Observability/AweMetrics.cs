@@ -20,6 +20,9 @@ public static class AweMetrics
     public static readonly Counter TimersFired =
         Metrics.CreateCounter("awe_timers_fired_total", "Timers fired, by kind (sla_breach, reminder, request_expiry) and outcome (the breach action taken, expired, reminded, moot)", "kind", "outcome");
 
+    public static readonly Counter TimerFireFailures =
+        Metrics.CreateCounter("awe_timer_fire_failures_total", "Timer firings that threw, by kind and outcome (retry: tried again after a backoff; failed: given up, needs an operator)", "kind", "outcome");
+
     public static readonly Histogram TimerLag =
         Metrics.CreateHistogram("awe_timer_lag_seconds", "Seconds between a timer's due time and its firing",
             new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300] });

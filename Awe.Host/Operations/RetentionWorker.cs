@@ -1,3 +1,4 @@
+using Awe.Activities.Model;
 using Awe.Host.Configuration;
 using Awe.Host.Persistence;
 using Awe.Host.Webhooks;
@@ -20,7 +21,7 @@ public sealed class RetentionWorker(IServiceScopeFactory scopes, IOptionsMonitor
     private const int BatchSize = 500;
 
     private static readonly Counter Purged = Metrics.CreateCounter("awe_retention_purged_total",
-        "Rows deleted by the retention purge, by kind (delivered_webhook, idempotency_key, request, audit)", "kind");
+        "Rows deleted by the retention purge, by kind (delivered_webhook, idempotency_key, finished_timer, request, audit)", "kind");
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(options.CurrentValue.Retention.CheckIntervalSeconds);
 
@@ -34,6 +35,9 @@ public sealed class RetentionWorker(IServiceScopeFactory scopes, IOptionsMonitor
             db.WebhookDeliveries.Where(d => d.Status == DeliveryStatus.Delivered && d.UpdatedAt < cutoff).Select(d => d.Id), DeleteDeliveriesAsync, ct);
         total += await PurgeAsync("idempotency_key", settings.IdempotencyKeyDays, now, (db, cutoff) =>
             db.IdempotencyKeys.Where(k => k.CreatedAt < cutoff).Select(k => k.Key), DeleteIdempotencyKeysAsync, ct);
+        total += await PurgeAsync("finished_timer", settings.FinishedTimerDays, now, (db, cutoff) =>
+            db.Timers.Where(t => (t.State == TimerState.Fired || t.State == TimerState.Cancelled) && t.UpdatedAt < cutoff).Select(t => t.Id),
+            DeleteTimersAsync, ct);
         total += await PurgeAsync("request", settings.RequestDays, now, (db, cutoff) =>
             db.Requests.Where(r => r.CompletedAt != null && r.CompletedAt < cutoff).Select(r => r.Id), DeleteRequestsAsync, ct);
         total += await PurgeAsync("audit", settings.AuditDays, now, (db, cutoff) =>
@@ -73,6 +77,9 @@ public sealed class RetentionWorker(IServiceScopeFactory scopes, IOptionsMonitor
 
     private static Task<int> DeleteIdempotencyKeysAsync(AweDbContext db, List<string> keys, CancellationToken ct) =>
         db.IdempotencyKeys.Where(k => keys.Contains(k.Key)).ExecuteDeleteAsync(ct);
+
+    private static Task<int> DeleteTimersAsync(AweDbContext db, List<string> ids, CancellationToken ct) =>
+        db.Timers.Where(t => ids.Contains(t.Id)).ExecuteDeleteAsync(ct);
 
     private static Task<int> DeleteAuditAsync(AweDbContext db, List<string> ids, CancellationToken ct) =>
         db.AuditActions.Where(a => ids.Contains(a.Id)).ExecuteDeleteAsync(ct);

@@ -25,6 +25,9 @@ public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
     /// <summary>Set when this unit of work added webhook deliveries or made some due; its commit wakes the dispatcher.</summary>
     public bool DeliveriesDue { get; set; }
 
+    /// <summary>Earliest due time of the timers this unit of work armed; its commit wakes the scheduler if that is sooner than it planned to look.</summary>
+    public DateTime? EarliestTimerArmed { get; set; }
+
     public DbSet<ApprovalPolicy> Policies => Set<ApprovalPolicy>();
     public DbSet<ApprovalStage> Stages => Set<ApprovalStage>();
     public DbSet<ApproverRule> Rules => Set<ApproverRule>();
@@ -277,9 +280,13 @@ public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
             e.Property(x => x.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(128);
             e.Property(x => x.LeaseUntil).HasColumnName("lease_until");
             e.Property(x => x.FiredAt).HasColumnName("fired_at");
+            e.Property(x => x.Attempts).HasColumnName("attempts");
+            e.Property(x => x.LastError).HasColumnName("last_error");
             Timestamps(e);
             // The scheduler's claim: pending timers in due order. Partial, so fired and cancelled history costs it nothing.
             e.HasIndex(x => x.DueAt).HasFilter("state = 'pending'").HasDatabaseName("ix_approval_timer_pending_due");
+            // The retention purge of fired and cancelled timers, oldest first.
+            e.HasIndex(x => x.UpdatedAt).HasFilter("state IN ('fired', 'cancelled')").HasDatabaseName("ix_approval_timer_done_updated");
             e.HasIndex(x => new { x.RequestId, x.State });
         });
 

@@ -54,12 +54,13 @@ public static class DatabaseSetup
     public static void AddAweDatabase(this IServiceCollection services, DatabaseKind kind, string connectionString)
     {
         services.AddSingleton<Webhooks.DeliverySignal>();
-        services.AddSingleton<Webhooks.DeliveryCommitInterceptor>();
+        services.AddSingleton<Deadlines.TimerSignal>();
+        services.AddSingleton<CommitSignalInterceptor>();
         services.AddSingleton<BulkTaskWriter>();
         void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
         {
             o.UseAweDatabase(kind, connectionString);
-            o.AddInterceptors(sp.GetRequiredService<Webhooks.DeliveryCommitInterceptor>(), sp.GetRequiredService<BulkTaskWriter>());
+            o.AddInterceptors(sp.GetRequiredService<CommitSignalInterceptor>(), sp.GetRequiredService<BulkTaskWriter>());
         }
         if (kind == DatabaseKind.Sqlite)
             services.AddDbContext<AweDbContext, SqliteAweDbContext>(Configure);

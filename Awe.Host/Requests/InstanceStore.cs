@@ -11,8 +11,7 @@ using Npgsql;
 namespace Awe.Host.Requests;
 
 /// <summary>Loads workflow instances under the request lock and persists what a run created.</summary>
-public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Deadlines.TimerSignal timers, DeliverySignal deliveries,
-    Delegations.DatabaseDelegationLookup delegations, TimeProvider clock,
+public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, Delegations.DatabaseDelegationLookup delegations, TimeProvider clock,
     Microsoft.Extensions.Options.IOptionsMonitor<Configuration.AweOptions> options)
 {
     /// <summary>Call inside a transaction: takes the request's lock, then reads its current state.</summary>
@@ -107,24 +106,10 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
     }
 
     /// <summary>
-    /// Saves a new request (see <see cref="AweDbContext.SaveAtomicallyAsync"/>) and, when it queued webhook deliveries,
-    /// wakes the dispatcher: without a transaction of ours there is no commit for <see cref="DeliveryCommitInterceptor"/> to see.
+    /// Saves a new request (see <see cref="AweDbContext.SaveAtomicallyAsync"/>). The save is its own commit, which
+    /// <see cref="Persistence.CommitSignalInterceptor"/> sees: it wakes the dispatcher and the timer scheduler then.
     /// </summary>
-    public async Task SaveCreatedAsync(CancellationToken ct)
-    {
-        try
-        {
-            await db.SaveAtomicallyAsync(ct);
-        }
-        catch
-        {
-            db.DeliveriesDue = false;
-            throw;
-        }
-        if (!db.DeliveriesDue) return;
-        db.DeliveriesDue = false;
-        deliveries.Pulse();
-    }
+    public Task SaveCreatedAsync(CancellationToken ct) => db.SaveAtomicallyAsync(ct);
 
     /// <summary>
     /// Adds what a run created. Each new event of a request with a callback_url also gets its webhook delivery
@@ -139,9 +124,12 @@ public sealed class InstanceStore(AweDbContext db, DefinitionCache definitions, 
         db.Decisions.AddRange(instance.NewDecisions);
         db.Events.AddRange(instance.NewEvents);
         db.Timers.AddRange(instance.NewTimers);
-        // Wakes this replica's scheduler early if the new timer is due before it meant to look again. Told before the
-        // commit: a rolled-back timer costs one empty look at the table, a committed one is never slept past.
-        if (instance.NewTimers.Count > 0) timers.Armed(instance.NewTimers.Min(t => t.DueAt));
+        // The commit wakes this replica's scheduler if the new timer is due before it meant to look again (CommitSignalInterceptor).
+        if (instance.NewTimers.Count > 0)
+        {
+            var earliest = instance.NewTimers.Min(t => t.DueAt);
+            if (db.EarliestTimerArmed is not { } armed || earliest < armed) db.EarliestTimerArmed = earliest;
+        }
         foreach (var e in instance.NewEvents)
         {
             Observability.AweMetrics.JournalEvents.WithLabels(e.EventType).Inc();

@@ -17,9 +17,10 @@ public sealed record RequestOut(
         r.CreatedAt, r.UpdatedAt, r.ExpiresAt);
 }
 
-public sealed record TimerOut(string Id, string Kind, string NodeId, int? StageOrder, DateTime DueAt)
+/// <summary>A timer the request waits on (state pending), or one whose firing failed and waits on an operator (state failed).</summary>
+public sealed record TimerOut(string Id, string Kind, string NodeId, int? StageOrder, DateTime DueAt, string State, int Attempts, string? LastError)
 {
-    public static TimerOut From(ApprovalTimer t) => new(t.Id, t.Kind, t.NodeId, t.StageOrder, t.DueAt);
+    public static TimerOut From(ApprovalTimer t) => new(t.Id, t.Kind, t.NodeId, t.StageOrder, t.DueAt, t.State, t.Attempts, t.LastError);
 }
 
 public sealed record TaskOut(

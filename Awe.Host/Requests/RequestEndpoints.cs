@@ -153,7 +153,7 @@ public static class RequestEndpoints
     private static async Task<RequestOut> Get(string id, AweDbContext db, CancellationToken ct)
     {
         var request = await db.Requests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) ?? throw InstanceStore.RequestNotFound(id);
-        var timers = await db.Timers.AsNoTracking().Where(t => t.RequestId == id && t.State == TimerState.Pending)
+        var timers = await db.Timers.AsNoTracking().Where(t => t.RequestId == id && (t.State == TimerState.Pending || t.State == TimerState.Failed))
             .OrderBy(t => t.DueAt).ToListAsync(ct);
         return RequestOut.From(request) with { PendingTimers = timers.Select(TimerOut.From).ToList() };
     }

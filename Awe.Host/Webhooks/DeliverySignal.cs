@@ -1,7 +1,3 @@
-using System.Data.Common;
-using Awe.Host.Persistence;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-
 namespace Awe.Host.Webhooks;
 
 /// <summary>
@@ -33,40 +29,5 @@ public sealed class DeliverySignal
         {
             // The poll interval passed without a pulse.
         }
-    }
-}
-
-/// <summary>
-/// Pulses <see cref="DeliverySignal"/> after the commit of a transaction in which <see cref="Requests.InstanceStore"/>
-/// added deliveries: after, not before, so the woken dispatcher can already see the rows.
-/// </summary>
-public sealed class DeliveryCommitInterceptor(DeliverySignal signal) : DbTransactionInterceptor
-{
-    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Wake(eventData);
-
-    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken ct = default)
-    {
-        Wake(eventData);
-        return Task.CompletedTask;
-    }
-
-    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData);
-
-    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken ct = default)
-    {
-        Forget(eventData);
-        return Task.CompletedTask;
-    }
-
-    private void Wake(TransactionEndEventData eventData)
-    {
-        if (eventData.Context is not AweDbContext { DeliveriesDue: true } db) return;
-        db.DeliveriesDue = false;
-        signal.Pulse();
-    }
-
-    private static void Forget(TransactionEndEventData eventData)
-    {
-        if (eventData.Context is AweDbContext db) db.DeliveriesDue = false;
     }
 }

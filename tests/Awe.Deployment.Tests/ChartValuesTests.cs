@@ -43,11 +43,55 @@ public sealed class ChartValuesTests
     [InlineData("/awe/autoscaling/targetCPUUtilizationPercentage", "150")]
     [InlineData("/keycloak-init/realms/staff/clients/0/redirectUris", "[\"*\"]")]
     [InlineData("/keycloak-init/realms/staff/clients/0/webOrigins", "[\"*\"]")]
+    [InlineData("/awe/config/sla/check_interval_seconds", "0")]
+    [InlineData("/awe/config/sla/fire_parallelism", "100")]
+    [InlineData("/awe/config/sla/fire_backoff_seconds", "[]")]
+    [InlineData("/awe/config/notifier/enabled", "\"yes\"")]
+    [InlineData("/awe/config/notifier/smtp_port", "70000")]
+    [InlineData("/awe/config/notifier/smtp_password", "\"in-plain-values\"")]
+    [InlineData("/awe/config/calendars/office", "{\"working_days\": [\"mon\"]}")]
+    [InlineData("/awe/config/calendars/office", "{\"time_zone\": \"UTC\", \"working_days\": [\"someday\"]}")]
     public void A_wrong_value_fails_the_schema(string pointer, string json)
     {
         var values = Values();
         Set(values, pointer, JsonNode.Parse(json));
         Assert.False(Validate(values).IsValid, $"{pointer} = {json} should be refused");
+    }
+
+    /// <summary>
+    /// The chart spells out the deadline and mail settings so operators see them; its values are config/default.yaml's,
+    /// so installing the chart changes no default (a literal here must follow a change of the default there).
+    /// </summary>
+    [Theory]
+    [InlineData("sla")]
+    [InlineData("notifier")]
+    public void Chart_settings_repeat_the_defaults_of_config(string section)
+    {
+        var chart = Values()["awe"]!["config"]![section]!.AsObject();
+        var defaults = Yaml.Parse(Repo.Read("config/default.yaml"))!["awe"]![section]!.AsObject();
+        Assert.NotEmpty(chart);
+        foreach (var (key, value) in chart)
+        {
+            Assert.True(defaults.ContainsKey(key), $"{section}.{key} is not a setting");
+            if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.Contains("{{")) continue; // rendered by the chart
+            Assert.True(JsonNode.DeepEquals(defaults[key], value), $"{section}.{key}: chart {value?.ToJsonString()} but config/default.yaml {defaults[key]?.ToJsonString()}");
+        }
+        // Every mail setting but the password (a Secret, through envVarsFrom) and the templates (long Liquid text).
+        if (section == "notifier")
+            Assert.Equal(defaults.Select(kv => kv.Key).Except(["smtp_password", "templates"]).Order(), chart.Select(kv => kv.Key).Order());
+        else
+            Assert.Equal(defaults.Select(kv => kv.Key).Order(), chart.Select(kv => kv.Key).Order());
+    }
+
+    [Fact]
+    public void Calendars_in_values_take_the_shape_the_host_reads()
+    {
+        var values = Values();
+        values["awe"]!["config"]!["calendars"] = JsonNode.Parse("""
+            {"office": {"time_zone": "Europe/Berlin", "working_days": ["mon", "tue", "wed", "thu", "fri"], "day_start": "09:00", "day_end": "17:00", "holidays": ["2026-12-25"]}}
+            """);
+        var result = Validate(values);
+        Assert.True(result.IsValid, Describe(result));
     }
 
     private static void Set(JsonNode root, string pointer, JsonNode? value)

@@ -7,7 +7,8 @@ public sealed class DeadlineSettingsTests
 {
     private static IReadOnlyList<string> Problems(Action<AweOptions> edit)
     {
-        var options = new AweOptions { Resolver = { RetryBackoffSeconds = [10] }, Webhook = { BackoffSeconds = [1, 1, 1, 1, 1] }, Notifier = { BackoffSeconds = [30] } };
+        var options = new AweOptions { Resolver = { RetryBackoffSeconds = [10] }, Webhook = { BackoffSeconds = [1, 1, 1, 1, 1] }, Notifier = { BackoffSeconds = [30] },
+            Sla = { FireBackoffSeconds = [5] } };
         edit(options);
         return ConfigurationSetup.Validate(options, "Development");
     }
@@ -20,6 +21,9 @@ public sealed class DeadlineSettingsTests
     [InlineData("parallelism", "awe.sla.fire_parallelism must be between 1 and 64")]
     [InlineData("lease", "awe.sla.lease_seconds must be ≥ 5")]
     [InlineData("escalations", "awe.sla.max_escalations must be ≥ 0")]
+    [InlineData("fire_attempts", "awe.sla.fire_max_attempts must be ≥ 1")]
+    [InlineData("fire_no_backoff", "awe.sla.fire_backoff_seconds must list at least one wait")]
+    [InlineData("fire_backoff", "awe.sla.fire_backoff_seconds[1] must be ≥ 1")]
     [InlineData("inbox", "awe.notifier.inbox_url must be an absolute http(s) URL")]
     [InlineData("from", "awe.notifier.from_address must be an e-mail address")]
     [InlineData("mail_lease", "awe.notifier.lease_seconds (40) must exceed twice awe.notifier.timeout_seconds (30)")]
@@ -38,6 +42,9 @@ public sealed class DeadlineSettingsTests
                 case "parallelism": o.Sla.FireParallelism = 0; break;
                 case "lease": o.Sla.LeaseSeconds = 2; break;
                 case "escalations": o.Sla.MaxEscalations = -1; break;
+                case "fire_attempts": o.Sla.FireMaxAttempts = 0; break;
+                case "fire_no_backoff": o.Sla.FireBackoffSeconds = []; break;
+                case "fire_backoff": o.Sla.FireBackoffSeconds = [5, 0]; break;
                 case "inbox": o.Notifier.InboxUrl = "inbox.example.org"; break;
                 case "from": o.Notifier.FromAddress = "AWE"; break;
                 case "mail_lease": o.Notifier.LeaseSeconds = 40; break;

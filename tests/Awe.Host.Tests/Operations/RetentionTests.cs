@@ -102,6 +102,27 @@ public sealed class RetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fired_and_cancelled_timers_go_after_their_window_pending_and_failed_ones_stay()
+    {
+        await using var app = App(("awe:retention:finished_timer_days", "7"));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var key = await PolicyAsync(app.ClientFor(Tokens.Admin), "timers");
+        var id = Id(await RequestAsync(app.ClientFor(Tokens.Service(NewService("timers"))), key, receiver.Url()));
+        string Timer(string name, string state, int daysAgo) => $"""
+            INSERT INTO approval_timer (id, request_id, node_id, stage_order, kind, due_at, state, attempts, created_at, updated_at)
+            VALUES ('{name}', '{id}', 'stage-1', 1, 'sla_breach', now() - interval '{daysAgo + 1} days', '{state}', 0,
+                    now() - interval '{daysAgo + 1} days', now() - interval '{daysAgo} days');
+            """;
+        await ExecAsync(Timer("old-fired", "fired", 8) + Timer("old-cancelled", "cancelled", 30) + Timer("new-fired", "fired", 6)
+                        + Timer("new-cancelled", "cancelled", 1) + Timer("old-failed", "failed", 30) + Timer("old-pending", "pending", 30));
+
+        await Wait.UntilAsync(() => CountAsync("SELECT count(*) FROM approval_timer WHERE id IN ('old-fired', 'old-cancelled')"), n => n == 0,
+            "fired and cancelled timers older than 7 days purged");
+        Assert.Equal(4, await CountAsync("SELECT count(*) FROM approval_timer WHERE id IN ('old-failed', 'old-pending', 'new-fired', 'new-cancelled')"));
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM approval_request WHERE id = '{id}'"));
+    }
+
+    [Fact]
     public async Task By_default_requests_and_audit_are_kept_for_ever()
     {
         await using var app = App();

@@ -530,6 +530,10 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(36)")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -547,6 +551,10 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
 
                     b.Property<string>("LeaseOwner")
                         .HasMaxLength(128)
@@ -593,6 +601,10 @@ namespace Awe.Host.Persistence.Migrations.Postgres
                     b.HasIndex("DueAt")
                         .HasDatabaseName("ix_approval_timer_pending_due")
                         .HasFilter("state = 'pending'");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_approval_timer_done_updated")
+                        .HasFilter("state IN ('fired', 'cancelled')");
 
                     b.HasIndex("RequestId", "State");
 

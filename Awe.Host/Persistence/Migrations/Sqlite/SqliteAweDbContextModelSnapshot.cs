@@ -525,6 +525,10 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -542,6 +546,10 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
 
                     b.Property<string>("LeaseOwner")
                         .HasMaxLength(128)
@@ -588,6 +596,10 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
                     b.HasIndex("DueAt")
                         .HasDatabaseName("ix_approval_timer_pending_due")
                         .HasFilter("state = 'pending'");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_approval_timer_done_updated")
+                        .HasFilter("state IN ('fired', 'cancelled')");
 
                     b.HasIndex("RequestId", "State");
 

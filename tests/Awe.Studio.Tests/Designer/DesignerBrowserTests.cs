@@ -8,7 +8,7 @@ using Microsoft.Playwright;
 namespace Awe.Studio.Tests.Designer;
 
 /// <summary>The policy designer in Chromium against a real AWE on PostgreSQL.</summary>
-public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<DesignerStudio>
+public sealed partial class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<DesignerStudio>
 {
     private static async Task<JsonObject> PostAsync(HttpClient client, string path, JsonObject? body = null)
     {
@@ -143,7 +143,9 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await AddUserRuleAsync(page, "u-alice");
         await ChooseAsync(page, "stage-mode", "any n approve");
         await page.GetByTestId("stage-mode-value").FillAsync("2");
-        await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 of 1 approver must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 approvers must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-warning")).ToHaveTextAsync("⚠ Needs 2 approvals but only 1 approver is named.");
+        await Assertions.Expect(Stage(page, "Finance review").GetByTestId("stage-mode-warning")).ToContainTextAsync("only 1 approver is named");
 
         // Stage 2 beside it, then dragged out into a step of its own, then regrouped with the panel's button.
         await page.GetByTestId("add-parallel-stage").ClickAsync();
@@ -186,6 +188,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
 
         await page.GetByTestId("stage-mode-value").FillAsync("1");
         await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("1 of 1 approver must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-warning")).ToHaveCountAsync(0);
         var drawnBody = JsonNode.Parse(await JsonTabAsync(page))!.AsObject();
         await page.GetByTestId("save-draft").ClickAsync();
         await page.WaitForURLAsync("**/policies/travel.claim/versions/1/design");

@@ -72,6 +72,9 @@ public sealed class StagePanelTests : StudioComponentTest
         var rule = cut.Find("[data-testid=rule-editor]");
         Assert.Contains("awe-rule-invalid", rule.ClassList);
         Assert.Equal("⚠ must not be blank", rule.QuerySelector("[data-testid=field-problem][data-field='rule_value.user_id']")!.TextContent.Trim());
+        // The API said it at the field: the designer's own warning would only repeat it.
+        Assert.Empty(cut.FindAll("[data-testid=mode-warning]"));
+        cut.Render(p => p.Add(s => s.Problems, DraftProblems.None));
         Assert.Equal("⚠ Needs 2 approvals but only 1 approver is named.", cut.Find("[data-testid=mode-warning]").TextContent.Trim());
     }
 

@@ -18,7 +18,7 @@ public sealed partial class DesignerBrowserTests
     [Fact]
     public async Task Two_versions_made_through_the_API_are_compared_stage_by_stage()
     {
-        await PostAsync(studio.Admin, "/v1/awe/policies", new JsonObject
+        await PostAsync(studio.AdminHttp, "/v1/awe/policies", new JsonObject
         {
             ["policy_key"] = "vendor.onboarding", ["name"] = "Vendor onboarding", ["artifact_type"] = "vendor",
             ["stages"] = new JsonArray
@@ -34,7 +34,7 @@ public sealed partial class DesignerBrowserTests
         var director = StageBody("Director sign-off", 4, [User("u-dir", required: true)]);
         director["sla_hours"] = 48;
         director["on_breach"] = "notify";
-        using (var put = await studio.Admin.PutAsJsonAsync("/v1/awe/policies/vendor.onboarding", new JsonObject
+        using (var put = await studio.AdminHttp.PutAsJsonAsync("/v1/awe/policies/vendor.onboarding", new JsonObject
         {
             ["policy_key"] = "vendor.onboarding", ["name"] = "Vendor onboarding", ["artifact_type"] = "vendor", ["forbid_repeat_approvers"] = true,
             ["stages"] = new JsonArray
@@ -97,7 +97,7 @@ public sealed partial class DesignerBrowserTests
     public async Task A_long_stage_name_is_cut_with_its_full_text_on_hover_and_the_problem_badge_stays_in_view()
     {
         const string longName = "Regional finance officer countersignature and budget line check";
-        await PostAsync(studio.Admin, "/v1/awe/policies", new JsonObject
+        await PostAsync(studio.AdminHttp, "/v1/awe/policies", new JsonObject
         {
             ["policy_key"] = "long.names", ["name"] = "Long names", ["artifact_type"] = "grant",
             ["stages"] = new JsonArray { StageBody(longName, 1, [User("u-rfo")], "any-n", 1) },

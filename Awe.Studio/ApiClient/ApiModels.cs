@@ -9,12 +9,13 @@ public sealed record RuleOut(string Id, string RuleType, JsonNode? RuleValue, st
 
 public sealed record StageOut(
     string Id, string Name, int StageOrder, string Mode, int? ModeValue, int? SlaHours, JsonNode? SkipIf, string OnEmpty,
-    int? ParallelGroup, string? OnBreach, IReadOnlyList<RuleOut> EscalationRules, IReadOnlyList<RuleOut> Rules);
+    int? ParallelGroup, string? OnBreach, IReadOnlyList<RuleOut> EscalationRules, IReadOnlyList<RuleOut> Rules,
+    string? Sla = null, string? RemindEvery = null, string? Calendar = null);
 
 public sealed record PolicyOut(
     string Id, string PolicyKey, int Version, string Name, string? Description, string Status, string ArtifactType,
     bool ForbidSelfApproval, bool ForbidRepeatApprovers, string? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt,
-    IReadOnlyList<StageOut> Stages);
+    IReadOnlyList<StageOut> Stages, string? RequestTtl = null, string? Calendar = null);
 
 public sealed record PolicyVersionOut(string Id, string PolicyKey, int Version, string Status, DateTime CreatedAt, DateTime UpdatedAt);
 

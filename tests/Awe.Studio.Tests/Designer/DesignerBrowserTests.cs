@@ -8,7 +8,8 @@ using Microsoft.Playwright;
 namespace Awe.Studio.Tests.Designer;
 
 /// <summary>The policy designer in Chromium against a real AWE on PostgreSQL.</summary>
-public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<DesignerStudio>
+[Collection(StudioCollection.Name)]
+public sealed partial class DesignerBrowserTests(StudioStack studio)
 {
     private static async Task<JsonObject> PostAsync(HttpClient client, string path, JsonObject? body = null)
     {
@@ -26,7 +27,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
     [Fact]
     public async Task An_active_policy_is_drawn_from_its_compiled_definition_with_its_parallel_group_side_by_side()
     {
-        await PostAsync(studio.Admin, "/v1/awe/policies", new JsonObject
+        await PostAsync(studio.AdminHttp, "/v1/awe/policies", new JsonObject
         {
             ["policy_key"] = "grant.payment",
             ["name"] = "Grant payment",
@@ -49,7 +50,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
                 new JsonObject { ["name"] = "Director sign-off", ["stage_order"] = 4, ["sla_hours"] = 48, ["on_breach"] = "notify", ["rules"] = new JsonArray { User("u-dir", required: true) } },
             },
         });
-        await PostAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1/activate");
+        await PostAsync(studio.AdminHttp, "/v1/awe/policies/grant.payment/versions/1/activate");
 
         var page = await studio.SignedInPageAsync("alice.admin", "AWE_ADMIN");
         await studio.OpenAsync(page, "/policies/grant.payment/versions/1/design", "[data-testid=designer-stage]");
@@ -81,7 +82,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await page.Locator("[data-testid=designer-stage][data-name='Finance']").ClickAsync();
         await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 of 3 approvers must approve; one reject vetoes.");
         // With the navigation folded away the whole flow fits the canvas.
-        await DesignerStudio.FoldNavigationAsync(page);
+        await DesignerPages.FoldNavigationAsync(page);
         await page.ScreenshotAsync("designer-active");
 
         // A viewer sees the same drawing and cannot change anything.
@@ -103,8 +104,8 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("designer-source")).ToHaveTextAsync("the live draft");
         await Assertions.Expect(page.Locator("[data-testid=designer-stage]")).ToHaveCountAsync(4);
         await Assertions.Expect(page.GetByTestId("save-draft")).ToBeVisibleAsync();
-        var v1 = await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1");
-        var v2 = await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/2");
+        var v1 = await GetAsync(studio.AdminHttp, "/v1/awe/policies/grant.payment/versions/1");
+        var v2 = await GetAsync(studio.AdminHttp, "/v1/awe/policies/grant.payment/versions/2");
         Assert.Equal("draft", (string?)v2["status"]);
         Assert.True((bool)v2["forbid_self_approval"]!);
         // The same stages; only the parallel group's number follows its column now (7 → 2).
@@ -116,12 +117,12 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await page.GetByTestId("deactivate").ClickAsync();
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Assertions.Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
-        Assert.Equal("active", (string?)(await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
+        Assert.Equal("active", (string?)(await GetAsync(studio.AdminHttp, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
         await page.GetByTestId("deactivate").ClickAsync();
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("deactivate")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=designer-title] ~ span[data-state]").First).ToHaveAttributeAsync("data-state", "archived");
-        Assert.Equal("archived", (string?)(await GetAsync(studio.Admin, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
+        Assert.Equal("archived", (string?)(await GetAsync(studio.AdminHttp, "/v1/awe/policies/grant.payment/versions/1"))["status"]);
         await page.Context.CloseAsync();
     }
 
@@ -143,7 +144,9 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await AddUserRuleAsync(page, "u-alice");
         await ChooseAsync(page, "stage-mode", "any n approve");
         await page.GetByTestId("stage-mode-value").FillAsync("2");
-        await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 of 1 approver must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("2 approvers must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-warning")).ToHaveTextAsync("⚠ Needs 2 approvals but only 1 approver is named.");
+        await Assertions.Expect(Stage(page, "Finance review").GetByTestId("stage-mode-warning")).ToContainTextAsync("only 1 approver is named");
 
         // Stage 2 beside it, then dragged out into a step of its own, then regrouped with the panel's button.
         await page.GetByTestId("add-parallel-stage").ClickAsync();
@@ -178,14 +181,15 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(problem).ToContainTextAsync("needs 2 approvals but the stage names only 1 approver");
         await Assertions.Expect(Stage(page, "Finance review").GetByTestId("stage-problem-badge")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("stage-panel")).ToHaveAttributeAsync("data-stage-name", "Finance review");
-        await DesignerStudio.FoldNavigationAsync(page);
+        await DesignerPages.FoldNavigationAsync(page);
         await problem.ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync("designer-problem");
-        using (var missing = await studio.Admin.GetAsync("/v1/awe/policies/travel.claim/versions"))
+        using (var missing = await studio.AdminHttp.GetAsync("/v1/awe/policies/travel.claim/versions"))
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
         await page.GetByTestId("stage-mode-value").FillAsync("1");
         await Assertions.Expect(page.GetByTestId("mode-sentence")).ToHaveTextAsync("1 of 1 approver must approve; one reject vetoes.");
+        await Assertions.Expect(page.GetByTestId("mode-warning")).ToHaveCountAsync(0);
         var drawnBody = JsonNode.Parse(await JsonTabAsync(page))!.AsObject();
         await page.GetByTestId("save-draft").ClickAsync();
         await page.WaitForURLAsync("**/policies/travel.claim/versions/1/design");
@@ -193,7 +197,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=designer-stage]")).ToHaveCountAsync(2);
 
         // What the API holds is what was drawn: both stages in one parallel group, in the drawn order, with their rules.
-        var saved = await GetAsync(studio.Admin, "/v1/awe/policies/travel.claim/versions/1");
+        var saved = await GetAsync(studio.AdminHttp, "/v1/awe/policies/travel.claim/versions/1");
         Assert.Equal("draft", (string?)saved["status"]);
         Assert.Equal("Travel claim", (string?)saved["name"]);
         var savedStages = saved["stages"]!.AsArray();
@@ -218,7 +222,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=simulated-stage][data-stage-order='2']")).ToHaveAttributeAsync("data-skipped", "true");
         await Assertions.Expect(Stage(page, "Legal review").GetByTestId("stage-simulation")).ToContainTextAsync("skipped (skip_if holds)");
         await Assertions.Expect(Stage(page, "Finance review").GetByTestId("stage-simulation")).ToContainTextAsync("u-alice");
-        await DesignerStudio.FoldNavigationAsync(page);
+        await DesignerPages.FoldNavigationAsync(page);
         await page.ScreenshotAsync("designer-simulate");
 
         // Activate, confirmed: the version is now drawn from its compiled definition, read-only.
@@ -226,7 +230,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Activate" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("designer-source")).ToContainTextAsync("compiled workflow definition");
         await Assertions.Expect(page.GetByTestId("save-draft")).ToHaveCountAsync(0);
-        var versions = await GetArrayAsync(studio.Admin, "/v1/awe/policies/travel.claim/versions");
+        var versions = await GetArrayAsync(studio.AdminHttp, "/v1/awe/policies/travel.claim/versions");
         Assert.Equal("active", (string?)versions.Single()!["status"]);
         await page.Context.CloseAsync();
     }
@@ -282,7 +286,7 @@ public sealed class DesignerBrowserTests(DesignerStudio studio) : IClassFixture<
         await page.GetByTestId("add-rule-user").ClickAsync();
         var input = page.GetByTestId("rule-user").Last;
         await input.FillAsync(userId);
-        // No directory in these tests (the pickers answer 503): the typed id is offered as the one choice.
+        // The directory finds the id (or, for an id it does not know, offers the typed one as the only choice).
         await page.Locator(".mud-popover-open").GetByText(userId, new() { Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator(".mud-popover-open").GetByText(userId, new() { Exact = true })).ToHaveCountAsync(0);
         await Assertions.Expect(input).ToHaveValueAsync(userId);

@@ -172,6 +172,23 @@ public sealed class DesignerModelTests
     }
 
     [Fact]
+    public void Deadline_settings_the_designer_does_not_draw_are_kept_when_a_version_is_saved_again()
+    {
+        var stage = new StageOut("s1", "Director", 1, "all", null, null, null, "block", null, "notify", [],
+            [new RuleOut("r1", "user", new JsonObject { ["user_id"] = "u-dir" }, "approver", false)], Sla: "P1DT4H", RemindEvery: "PT8H", Calendar: "office");
+        var policy = new PolicyOut("p1", "grant", 2, "Grant", null, "active", "grant", false, false, null, DateTime.UtcNow, DateTime.UtcNow, [stage],
+            RequestTtl: "P30D", Calendar: "office");
+
+        var body = DraftMapping.ToBody(DraftMapping.FromPolicy(policy)).Body!;
+
+        Assert.Equal(("P30D", "office"), ((string?)body["request_ttl"], (string?)body["calendar"]));
+        var sent = body["stages"]![0]!;
+        Assert.Equal(("P1DT4H", "PT8H", "office", "notify"), ((string?)sent["sla"], (string?)sent["remind_every"], (string?)sent["calendar"], (string?)sent["on_breach"]));
+        Assert.Null(sent["sla_hours"]);
+        Assert.Contains("Due P1DT4H after the stage starts; then notify (an event, nothing else changes).", StageSentences.Notes(DraftMapping.FromPolicy(policy).Stages.Single()));
+    }
+
+    [Fact]
     public void Only_consecutive_stages_of_one_group_share_a_column()
     {
         StageDraft S(string n) => StageDraft.New(n);
@@ -281,12 +298,31 @@ public sealed class DesignerModelTests
     [InlineData("all", null, 3, "All 3 approvers must approve; one reject vetoes.")]
     [InlineData("all", null, 1, "The approver must approve; one reject vetoes.")]
     [InlineData("percentage", 60, 3, "60% of the approvers (2 of 3) must approve; one reject vetoes.")]
+    [InlineData("any-n", 2, 1, "2 approvers must approve; one reject vetoes.")]
+    [InlineData("any-n", 1, 1, "1 of 1 approver must approve; one reject vetoes.")]
     public void The_mode_sentence_counts_named_approvers(string mode, int? value, int users, string expected)
     {
         var stage = Users("S", Enumerable.Range(1, users).Select(i => $"u{i}").ToArray());
         stage.Mode = mode;
         stage.ModeValue = value;
         Assert.Equal(expected, StageSentences.Mode(stage));
+    }
+
+    [Theory]
+    [InlineData("any-n", 2, 1, "Needs 2 approvals but only 1 approver is named.")]
+    [InlineData("quorum", 3, 2, "Needs 3 approvals but only 2 approvers are named.")]
+    [InlineData("any-n", 2, 2, null)]
+    [InlineData("all", 5, 1, null)]
+    [InlineData("percentage", 100, 1, null)]
+    public void More_approvals_needed_than_approvers_named_is_a_warning(string mode, int? value, int users, string? expected)
+    {
+        var stage = Users("S", Enumerable.Range(1, users).Select(i => $"u{i}").ToArray());
+        stage.Mode = mode;
+        stage.ModeValue = value;
+        Assert.Equal(expected, StageSentences.ModeWarning(stage));
+        // A role rule makes the count unknown until a request: then nothing to warn about.
+        stage.Rules.Add(new RuleDraft { RuleType = RuleTypes.Role, Role = "FIN" });
+        Assert.Null(StageSentences.ModeWarning(stage));
     }
 
     [Fact]

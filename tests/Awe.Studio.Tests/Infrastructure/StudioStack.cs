@@ -1,22 +1,21 @@
+using System.Net;
+using System.Net.Sockets;
 using Awe.Host.Tests.Infrastructure;
-using Awe.Studio;
 using Awe.Studio.ApiClient;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Awe.Studio.Tests.Infrastructure;
 
 /// <summary>
-/// Everything a browser test drives, all real: PostgreSQL (a fresh database), Awe.Host as its own process, Studio on
-/// Kestrel (in this process, talking to the host over HTTP only) and Debian's Chromium through Playwright.
+/// Everything a browser test drives, all real: PostgreSQL (a fresh database), Awe.Host as its own process serving
+/// Studio beside the API (awe.studio.serve, as the README's one command does; Studio still reaches the API over
+/// loopback HTTP only), a directory for the rule pickers (the fake Keycloak's admin API, through the API's
+/// /admin/keycloak/*; tokens stay dev-mode) and Debian's Chromium through Playwright.
 /// </summary>
 public sealed class StudioStack : IAsyncLifetime
 {
     private TestDatabase? _database;
-    private WebApplication? _studio;
+    private FakeKeycloak? _directory;
     private IPlaywright? _playwright;
 
     public HostProcess Host { get; private set; } = null!;
@@ -26,18 +25,31 @@ public sealed class StudioStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        Host = await HostProcess.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
+        _directory = await FakeKeycloak.StartAsync();
+        _directory.AddUser("u-alice", "alice@example.org", "Alice", "Archer");
+        _directory.AddUser("u-bob", "bob@example.org", "Bob", "Baker");
+        _directory.AddClient("registry-portal", "Registry portal");
+        _directory.AddClientRole("registry-portal", "FIN_OFFICER", "Finance officer");
+        _directory.AddRealmRole("LEGAL", "Legal team");
+        _directory.AddGroup("/states/d1/officers");
+        var settings = _directory.ResolverSettings();
+        // One attempt, so a failing callback is exhausted at once (the retry test); callbacks go to loopback.
+        settings["awe:webhook:max_attempts"] = "1";
+        settings["awe:webhook:poll_interval_seconds"] = "1";
+        settings["awe:outbound:allow_private_networks"] = "true";
+        StudioUrl = $"http://127.0.0.1:{FreePort()}";
+        settings["awe:studio:serve"] = "true";
+        settings["awe:studio:url"] = StudioUrl;
+        Host = await HostProcess.StartAsync(_database.ConnectionString, settings);
+        using var probe = new HttpClient { BaseAddress = new Uri(StudioUrl), Timeout = TimeSpan.FromSeconds(2) };
+        await Wait.UntilAsync(async () =>
         {
-            // One attempt, so a failing callback is exhausted at once (the retry test); callbacks go to loopback.
-            ["awe:webhook:max_attempts"] = "1",
-            ["awe:webhook:poll_interval_seconds"] = "1",
-            ["awe:outbound:allow_private_networks"] = "true",
-        });
+            try { return (await probe.GetAsync("/signin")).StatusCode; }
+            catch (HttpRequestException) { return (HttpStatusCode)0; }
+            catch (TaskCanceledException) { return (HttpStatusCode)0; }
+        }, s => s == HttpStatusCode.OK, "Studio answers /signin", describe: s => $"{s}\n{Host.Output}");
 
-        _studio = StudioApp.Build(["--environment", "Development", "--Logging:LogLevel:Default", "Warning"],
-            urls: "http://127.0.0.1:0", apiBaseUrl: Host.BaseUrl);
-        await _studio.StartAsync();
-        StudioUrl = _studio.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        AdminHttp = Host.ClientFor(Tokens.Admin);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await StudioBrowser.LaunchChromiumAsync(_playwright);
@@ -49,13 +61,24 @@ public sealed class StudioStack : IAsyncLifetime
 
     public AweApiClient Admin => Api(Tokens.Admin);
 
+    /// <summary>A raw HTTP client of the API as an AWE_ADMIN, for bodies the typed client does not model.</summary>
+    public HttpClient AdminHttp { get; private set; } = null!;
+
     public async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_studio is not null) await _studio.DisposeAsync();
+        AdminHttp?.Dispose();
         if (Host is not null) await Host.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
+        if (_directory is not null) await _directory.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class FixedToken(string token) : IAweTokenSource

@@ -35,7 +35,10 @@ public static class DraftMapping
                     ["mode"] = stage.Mode,
                 };
                 if (stage.Mode != StageModes.All && stage.ModeValue is { } mv) o["mode_value"] = mv;
-                if (stage.SlaHours is { } sla) o["sla_hours"] = sla;
+                if (stage.SlaHours is { } slaHours) o["sla_hours"] = slaHours;
+                if (!string.IsNullOrWhiteSpace(stage.Sla)) o["sla"] = stage.Sla.Trim();
+                if (!string.IsNullOrWhiteSpace(stage.RemindEvery)) o["remind_every"] = stage.RemindEvery.Trim();
+                if (!string.IsNullOrWhiteSpace(stage.Calendar)) o["calendar"] = stage.Calendar.Trim();
                 if (!string.IsNullOrWhiteSpace(stage.SkipIfText))
                     o["skip_if"] = ParseJson(stage.SkipIfText, $"{path}.skip_if", problems);
                 o["on_empty"] = stage.OnEmpty;
@@ -58,6 +61,8 @@ public static class DraftMapping
             ["stages"] = stages,
         };
         if (!string.IsNullOrWhiteSpace(draft.Description)) body["description"] = draft.Description;
+        if (!string.IsNullOrWhiteSpace(draft.RequestTtl)) body["request_ttl"] = draft.RequestTtl.Trim();
+        if (!string.IsNullOrWhiteSpace(draft.Calendar)) body["calendar"] = draft.Calendar.Trim();
         return (problems.Count == 0 ? body : null, problems);
     }
 
@@ -123,6 +128,9 @@ public static class DraftMapping
             Mode = s.Mode,
             ModeValue = s.ModeValue,
             SlaHours = s.SlaHours,
+            Sla = s.Sla,
+            RemindEvery = s.RemindEvery,
+            Calendar = s.Calendar,
             OnBreach = s.OnBreach,
             OnEmpty = s.OnEmpty,
             SkipIfText = Pretty(s.SkipIf),
@@ -142,6 +150,8 @@ public static class DraftMapping
         var draft = Header(policy);
         draft.ForbidSelfApproval = (bool?)definition["forbid_self_approval"] ?? policy.ForbidSelfApproval;
         draft.ForbidRepeatApprovers = (bool?)definition["forbid_repeat_approvers"] ?? policy.ForbidRepeatApprovers;
+        draft.RequestTtl = (string?)definition["request_ttl"] ?? policy.RequestTtl;
+        draft.Calendar = (string?)definition["calendar"] ?? policy.Calendar;
         var nodes = (definition["nodes"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         var stages = new SortedDictionary<int, (int? Group, StageDraft Stage)>();
         foreach (var node in nodes.Where(n => (string?)n["type"] == "approval_stage"))
@@ -154,6 +164,9 @@ public static class DraftMapping
                 Mode = (string?)s["mode"] ?? StageModes.All,
                 ModeValue = (int?)s["mode_value"],
                 SlaHours = (int?)s["sla_hours"],
+                Sla = (string?)s["sla"],
+                RemindEvery = (string?)s["remind_every"],
+                Calendar = (string?)s["calendar"],
                 OnBreach = (string?)s["on_breach"],
                 OnEmpty = (string?)s["on_empty"] ?? "block",
                 SkipIfText = Pretty(s["skip_if"]),
@@ -202,6 +215,8 @@ public static class DraftMapping
         ArtifactType = policy.ArtifactType,
         ForbidSelfApproval = policy.ForbidSelfApproval,
         ForbidRepeatApprovers = policy.ForbidRepeatApprovers,
+        RequestTtl = policy.RequestTtl,
+        Calendar = policy.Calendar,
     };
 
     private static IEnumerable<RuleDraft> SpecRules(JsonNode? rules) =>
@@ -231,5 +246,8 @@ public static class DraftMapping
 
     private static string Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : node?.ToJsonString() ?? "";
 
-    private static string Pretty(JsonNode? node) => node is null ? "" : node.ToJsonString();
+    /// <summary>JSON as an author reads it: "<" stays "<" (the default writer escapes it for HTML as \u003C).</summary>
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Pretty(JsonNode? node) => node is null ? "" : node.ToJsonString(Readable);
 }

@@ -14,6 +14,10 @@ public sealed class PolicyDraft
     public string ArtifactType { get; set; } = "";
     public bool ForbidSelfApproval { get; set; }
     public bool ForbidRepeatApprovers { get; set; }
+    /// <summary>Default lifetime of the policy's requests (ISO-8601 duration); kept as the API gave it.</summary>
+    public string? RequestTtl { get; set; }
+    /// <summary>The business calendar deadlines count in (a name from awe.calendars); kept as the API gave it.</summary>
+    public string? Calendar { get; set; }
 
     /// <summary>The flow's steps in order; every column holds at least one stage.</summary>
     public List<List<StageDraft>> Columns { get; } = [];
@@ -138,6 +142,10 @@ public sealed class StageDraft
     public string Mode { get; set; } = StageModes.All;
     public int? ModeValue { get; set; }
     public int? SlaHours { get; set; }
+    /// <summary>The deadline as an ISO-8601 duration (the API takes this or <see cref="SlaHours"/>, not both).</summary>
+    public string? Sla { get; set; }
+    public string? RemindEvery { get; set; }
+    public string? Calendar { get; set; }
     public string? OnBreach { get; set; }
     public string OnEmpty { get; set; } = "block";
     /// <summary>The skip_if JSONLogic as the author typed it; blank = none.</summary>

@@ -27,16 +27,37 @@ public static class StageSentences
         return sentence + "; one reject vetoes.";
     }
 
-    /// <summary>What happens around the vote: skip_if, no approvers found, observers, SLA.</summary>
+    /// <summary>
+    /// Why the stage cannot decide as drawn, when the designer can tell before the API does: more approvals needed than
+    /// approvers named. Null when nothing is wrong or the number of approvers is only known per request.
+    /// </summary>
+    public static string? ModeWarning(StageDraft stage)
+    {
+        if (stage.Mode is not (StageModes.AnyN or StageModes.Quorum)) return null;
+        var needed = Math.Max(1, stage.ModeValue ?? 1);
+        if (KnownApproverCount(stage) is not { } known || needed <= known) return null;
+        return $"Needs {Count(needed, "approval")} but only {Count(known, "approver")} {(known == 1 ? "is" : "are")} named.";
+    }
+
+    /// <summary>What happens around the vote: skip_if, no approvers found, observers, deadline.</summary>
     public static IEnumerable<string> Notes(StageDraft stage)
     {
         if (!string.IsNullOrWhiteSpace(stage.SkipIfText)) yield return "Skipped when its skip_if condition holds.";
         yield return stage.OnEmpty == "skip" ? "If nobody is found to ask, the stage is skipped." : "If nobody is found to ask, the request is rejected.";
         var observers = stage.Rules.Count(r => r.Kind == RuleKinds.Observer);
-        if (observers > 0) yield return $"{observers} observer rule{(observers == 1 ? "" : "s")}: informed, never vote.";
-        if (stage.SlaHours is { } h)
-            yield return $"Due {h} h after the stage starts" + (stage.OnBreach is { Length: > 0 } b ? $"; then {BreachText(b)}." : ".");
+        if (observers > 0) yield return $"{Count(observers, "observer rule")}: informed, never vote.";
+        if (Deadline(stage) is { } due)
+            yield return $"Due {due} after the stage starts" + (stage.OnBreach is { Length: > 0 } b ? $"; then {BreachText(b)}." : ".");
+        if (!string.IsNullOrWhiteSpace(stage.RemindEvery)) yield return $"Open tasks are reminded every {stage.RemindEvery}.";
+        if (!string.IsNullOrWhiteSpace(stage.Calendar)) yield return $"Deadlines count in business calendar “{stage.Calendar}”.";
     }
+
+    /// <summary>The stage's deadline as set: "48 h" (sla_hours) or the ISO-8601 duration of sla; null without one.</summary>
+    public static string? Deadline(StageDraft stage) =>
+        stage.SlaHours is { } h ? $"{h} h" : string.IsNullOrWhiteSpace(stage.Sla) ? null : stage.Sla.Trim();
+
+    /// <summary>"1 approver", "2 approvers".</summary>
+    public static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     public static string BreachText(string onBreach) => onBreach switch
     {
@@ -72,11 +93,9 @@ public static class StageSentences
         _ => rule.RuleType,
     };
 
-    private static string Needed(int needed, int? known)
-    {
-        var noun = needed == 1 ? "approver" : "approvers";
-        return known is { } n ? $"{needed} of {n} approver{(n == 1 ? "" : "s")} must approve" : $"{needed} {noun} must approve";
-    }
+    // "2 of 3 approvers", never "2 of 1 approver": with fewer named than needed the total is left out (ModeWarning says why).
+    private static string Needed(int needed, int? known) =>
+        known is { } n && needed <= n ? $"{needed} of {Count(n, "approver")} must approve" : $"{Count(needed, "approver")} must approve";
 
     private static string Percentage(int percent, int? known)
     {

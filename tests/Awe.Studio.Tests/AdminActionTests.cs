@@ -10,7 +10,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class AdminActionTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_reassigns_a_task_and_then_cancels_the_request_with_a_reason()
     {
         const string key = "ui.admin-actions.v1";
@@ -44,7 +44,7 @@ public sealed class AdminActionTests(StudioStack stack)
         Assert.Equal("cancelled", (await stack.Admin.GetRequestAsync(request.RequestId)).Status);
     }
 
-    [Fact]
+    [UiFact]
     public async Task Keeping_the_request_in_the_cancel_dialog_changes_nothing()
     {
         const string key = "ui.admin-keep.v1";
@@ -62,7 +62,7 @@ public sealed class AdminActionTests(StudioStack stack)
         Assert.Equal("in_review", (await stack.Admin.GetRequestAsync(request.RequestId)).Status);
     }
 
-    [Fact]
+    [UiFact]
     public async Task The_requests_list_keeps_its_filters_in_the_address()
     {
         const string key = "ui.filters.v1";

@@ -8,7 +8,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class AuditTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task A_viewer_reads_admin_actions_newest_first_with_before_and_after_and_filters_them()
     {
         var now = DateTime.UtcNow;

@@ -8,7 +8,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class DelegationTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_sees_the_problems_at_their_fields_then_creates_and_deletes_a_delegation()
     {
         const string away = "u-dora";
@@ -55,7 +55,7 @@ public sealed class DelegationTests(StudioStack stack)
         Assert.Empty(await stack.Admin.ListDelegationsAsync(away));
     }
 
-    [Fact]
+    [UiFact]
     public async Task A_viewer_sees_delegations_but_cannot_create_or_delete()
     {
         const string away = "u-vera";

@@ -44,6 +44,7 @@ public static class StudioApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddStudioAuthentication(options);
         builder.Services.AddScoped<Awe.Studio.Components.Shared.InboxCounter>();
+        builder.Services.AddScoped<Awe.Studio.Components.Time.BrowserTime>(); // one per circuit: the browser's zone
         builder.Services.AddScoped<IAweTokenSource>(sp => sp.GetRequiredService<UserTokenSource>());
         builder.Services.AddHttpClient<AweApiClient>(c =>
         {

@@ -101,7 +101,7 @@ public static class DelegationEndpoints
         g.MapDelete("/{id}", async (string id, HttpContext ctx, AweDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct) =>
             {
                 var delegation = await db.Delegations.FirstOrDefaultAsync(d => d.Id == id, ct)
-                                 ?? throw AweException.NotFound(ErrorCodes.TaskNotFound, $"delegation '{id}' does not exist");
+                                 ?? throw AweException.NotFound(ErrorCodes.AdminResourceNotFound, $"delegation '{id}' does not exist");
                 db.Delegations.Remove(delegation);
                 audit.Record(ctx.Caller(), "delegation.delete", "delegation", id, before: DelegationOut.From(delegation, clock.GetUtcNow().UtcDateTime),
                     summary: $"removed delegation {delegation.UserId} → {delegation.DelegateTo}");

@@ -68,7 +68,7 @@ public static class OperationContracts
         ["POST /v1/awe/tasks/{id}/reassign"] = new("ReassignIn", Errors: [TaskMissing, State("the task is not live, or the new assignee is the current one"), Resolver]),
 
         ["POST /v1/awe/delegations"] = new("DelegationIn"),
-        ["DELETE /v1/awe/delegations/{id}"] = new(Success: 204, Errors: [new(404, ErrorCodes.TaskNotFound, "the delegation does not exist")]),
+        ["DELETE /v1/awe/delegations/{id}"] = new(Success: 204, Errors: [new(404, ErrorCodes.AdminResourceNotFound, "the delegation does not exist")]),
 
         ["POST /v1/awe/admin/deliveries/{id}/retry"] = new(Errors: [AdminMissing, State("already delivered, or an attempt is on the wire")]),
         ["POST /v1/awe/admin/deliveries/retry"] = new("BulkRetryIn", BodyOptional: true),

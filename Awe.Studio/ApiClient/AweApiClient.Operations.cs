@@ -24,7 +24,7 @@ public sealed partial class AweApiClient
     public Task<List<AuditActionOut>> ListAuditAsync(AuditFilter filter, CancellationToken ct = default) =>
         GetAsync<List<AuditActionOut>>("admin/audit" + Query(
             ("actor", filter.Actor), ("action", filter.Action), ("resource_type", filter.ResourceType), ("resource_id", filter.ResourceId),
-            ("since", filter.Since), ("until", filter.Until),
+            ("since", filter.Since), ("until", filter.Until), ("before", filter.Before), ("after", filter.After),
             ("limit", filter.Limit.ToString())), ct);
 
     public Task<List<CallbackSecretOut>> ListCallbackSecretsAsync(string? callerService = null, CancellationToken ct = default) =>
@@ -53,8 +53,10 @@ public sealed record AuditActionOut(string Id, DateTime OccurredAt, string Actor
 
 /// <param name="Since">ISO 8601, inclusive.</param>
 /// <param name="Until">ISO 8601, exclusive.</param>
+/// <param name="Before">An entry's id: only entries older than it (the next page).</param>
+/// <param name="After">An entry's id: only entries newer than it (the previous page), still newest first.</param>
 public sealed record AuditFilter(string? Actor = null, string? Action = null, string? ResourceType = null, string? ResourceId = null,
-    string? Since = null, string? Until = null, int Limit = 100);
+    string? Since = null, string? Until = null, int Limit = 100, string? Before = null, string? After = null);
 
 public sealed record CallbackSecretOut(string Id, string CallerService, string Status, DateTime CreatedAt, DateTime? RotatedAt,
     DateTime? GraceUntil, DateTime? RevokedAt, string? CreatedBy);

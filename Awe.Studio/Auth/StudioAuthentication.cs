@@ -35,7 +35,7 @@ public static class StudioAuthentication
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.LoginPath = options.DevMode ? DevSignInPath : "/auth/login";
-            o.AccessDeniedPath = "/";
+            o.AccessDeniedPath = "/no-access"; // a page that needs AWE_VIEWER or AWE_ADMIN, opened without either
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
             if (!options.DevMode) o.Events.OnValidatePrincipal = RefreshCookieTokensAsync;

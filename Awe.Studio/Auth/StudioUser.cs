@@ -7,6 +7,8 @@ public static class StudioUser
 {
     public const string AdminRole = "AWE_ADMIN";
     public const string ViewerRole = "AWE_VIEWER";
+    /// <summary>For <c>[Authorize(Roles = ...)]</c> on the pages only readers may open (either role).</summary>
+    public const string ReaderRoles = AdminRole + "," + ViewerRole;
 
     // Claims Studio keeps in its cookie (encrypted by data protection).
     public const string DevModeClaim = "awe:dev_mode";

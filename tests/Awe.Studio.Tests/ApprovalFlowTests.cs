@@ -9,7 +9,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class ApprovalFlowTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task Approvers_decide_in_the_inbox_and_the_instance_viewer_shows_the_request_approved()
     {
         const string key = "ui.invoice.v1";

@@ -7,7 +7,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class CallbackSecretTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_issues_a_secret_seen_once_rotates_it_and_revokes_the_old_one()
     {
         const string service = "svc-ledger-ui";
@@ -65,7 +65,7 @@ public sealed class CallbackSecretTests(StudioStack stack)
         await Expect(admin.GetByTestId("issued-secret")).ToHaveCountAsync(0);
     }
 
-    [Fact]
+    [UiFact]
     public async Task A_viewer_sees_secrets_without_their_values_or_any_action()
     {
         const string service = "svc-viewer-ui";

@@ -8,7 +8,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class DelegationTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_sees_the_problems_at_their_fields_then_creates_and_deletes_a_delegation()
     {
         const string away = "u-dora";
@@ -17,7 +17,9 @@ public sealed class DelegationTests(StudioStack stack)
 
         // Two mistakes at once: the API names both, each under its own field, and stores nothing.
         await admin.GetByLabel("User (away)").FillAsync(away);
+        await admin.Locator($"[data-testid=user-option][data-user-id={away}]").ClickAsync();
         await admin.GetByLabel("Delegate to").FillAsync("U-Dora ");
+        await admin.Locator("[data-testid=user-option][data-user-id=U-Dora]").ClickAsync();
         await admin.GetByLabel("Ends (UTC)").FillAsync("2020-01-01T00:00");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Create delegation" }).ClickAsync();
         var form = admin.GetByTestId("delegation-form");
@@ -26,6 +28,7 @@ public sealed class DelegationTests(StudioStack stack)
         Assert.Empty(await stack.Admin.ListDelegationsAsync(away));
 
         await admin.GetByLabel("Delegate to").FillAsync("u-dan");
+        await admin.Locator("[data-testid=user-option][data-user-id=u-dan]").ClickAsync();
         await admin.GetByLabel("Starts (UTC)").FillAsync("2030-03-01T09:00");
         await admin.GetByLabel("Ends (UTC)").FillAsync("2030-03-15T18:00");
         await admin.GetByLabel("Reason (optional)").FillAsync("Parental leave");
@@ -55,7 +58,34 @@ public sealed class DelegationTests(StudioStack stack)
         Assert.Empty(await stack.Admin.ListDelegationsAsync(away));
     }
 
-    [Fact]
+    [UiFact]
+    public async Task The_window_is_typed_and_shown_in_the_browsers_time_zone_and_stored_in_UTC()
+    {
+        const string away = "u-tz-away";
+        // New York in March 2030: EST (UTC-5) before the 10th, EDT (UTC-4) after; the window spans the change.
+        var admin = await stack.SignInAsync("u-ada", "AWE_ADMIN", $"/delegations?user_id={away}", timeZone: "America/New_York");
+        await Expect(admin.GetByTestId("time-zone")).ToHaveAttributeAsync("data-zone", "America/New_York");
+        await admin.GetByLabel("User (away)").FillAsync(away);
+        await admin.Locator($"[data-testid=user-option][data-user-id={away}]").ClickAsync();
+        await admin.GetByLabel("Delegate to").FillAsync("u-tz-cover");
+        await admin.Locator("[data-testid=user-option][data-user-id=u-tz-cover]").ClickAsync();
+        await admin.GetByLabel("Starts (America/New_York)").FillAsync("2030-03-01T09:00");
+        await admin.GetByLabel("Ends (America/New_York)").FillAsync("2030-03-15T18:00");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Create delegation" }).ClickAsync();
+
+        var window = admin.GetByTestId("delegations-table").Locator("tr").Filter(new() { HasText = "u-tz-cover" }).GetByTestId("delegation-window");
+        await Expect(window).ToHaveTextAsync("2030-03-01 09:00 → 2030-03-15 18:00");
+        await Expect(window.GetByTestId("moment").Nth(1)).ToHaveAttributeAsync("title", "2030-03-15 18:00:00 (America/New_York, UTC-04:00)");
+        var stored = Assert.Single(await stack.Admin.ListDelegationsAsync(away));
+        Assert.Equal(new DateTime(2030, 3, 1, 14, 0, 0, DateTimeKind.Utc), stored.StartsAt);
+        Assert.Equal(new DateTime(2030, 3, 15, 22, 0, 0, DateTimeKind.Utc), stored.EndsAt);
+
+        // The same delegation read from Berlin.
+        var viewer = await stack.SignInAsync("u-vic", "AWE_VIEWER", $"/delegations?user_id={away}", timeZone: "Europe/Berlin");
+        await Expect(viewer.GetByTestId("delegation-window")).ToHaveTextAsync("2030-03-01 15:00 → 2030-03-15 23:00");
+    }
+
+    [UiFact]
     public async Task A_viewer_sees_delegations_but_cannot_create_or_delete()
     {
         const string away = "u-vera";

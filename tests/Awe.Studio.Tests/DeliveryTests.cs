@@ -10,7 +10,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class DeliveryTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_retries_an_exhausted_delivery_from_the_request_page_and_it_is_delivered()
     {
         // The caller's endpoint fails until it is "fixed"; with one attempt allowed, every delivery is exhausted.
@@ -50,7 +50,7 @@ public sealed class DeliveryTests(StudioStack stack)
         await Expect(admin.GetByTestId("exhausted-banner")).ToContainTextAsync("1 webhook delivery");
     }
 
-    [Fact]
+    [UiFact]
     public async Task A_viewer_sees_deliveries_without_a_retry_button()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Respond.Status(500));
@@ -68,7 +68,7 @@ public sealed class DeliveryTests(StudioStack stack)
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Retry all exhausted" })).ToHaveCountAsync(0);
     }
 
-    [Fact]
+    [UiFact]
     public async Task Retry_all_on_a_filtered_deliveries_page_retries_only_that_request()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Respond.Status(500));

@@ -7,7 +7,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class PolicyEditingTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task An_admin_writes_a_policy_sees_the_API_problems_by_field_and_starts_a_new_version_from_it()
     {
         const string key = "ui.editing.v1";

@@ -8,7 +8,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class RoleTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task A_viewer_sees_policies_and_requests_but_no_action_that_changes_anything()
     {
         const string key = "ui.viewer.v1";
@@ -32,7 +32,7 @@ public sealed class RoleTests(StudioStack stack)
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "New policy" })).ToHaveCountAsync(0);
     }
 
-    [Fact]
+    [UiFact]
     public async Task An_admin_activates_a_draft_after_confirming_and_the_previous_version_is_archived()
     {
         const string key = "ui.activate.v1";
@@ -55,7 +55,7 @@ public sealed class RoleTests(StudioStack stack)
         Assert.Equal("archived", versions.Single(v => v.Version == 1).Status);
     }
 
-    [Fact]
+    [UiFact]
     public async Task Cancelling_the_confirmation_activates_nothing()
     {
         const string key = "ui.activate-cancel.v1";

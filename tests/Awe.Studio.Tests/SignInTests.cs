@@ -7,7 +7,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class SignInTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task Dev_sign_in_shows_who_is_signed_in_their_role_and_the_dev_mode_badge()
     {
         var page = await stack.SignInAsync("u-vera", "AWE_VIEWER", "/requests");
@@ -25,7 +25,7 @@ public sealed class SignInTests(StudioStack stack)
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
     }
 
-    [Fact]
+    [UiFact]
     public async Task A_user_without_an_AWE_role_gets_an_inbox_but_no_policy_pages()
     {
         var page = await stack.SignInAsync("u-nora", "none", "/inbox");
@@ -35,7 +35,7 @@ public sealed class SignInTests(StudioStack stack)
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Policies" })).ToHaveCountAsync(0);
     }
 
-    [Fact]
+    [UiFact]
     public async Task The_sign_in_page_refuses_an_empty_user_id_and_sends_nobody_off_site()
     {
         var context = await stack.Browser.NewContextAsync(new() { BaseURL = stack.StudioUrl });

@@ -8,7 +8,7 @@ namespace Awe.Studio.Tests;
 [Collection(StudioCollection.Name)]
 public sealed class SimulateTests(StudioStack stack)
 {
-    [Fact]
+    [UiFact]
     public async Task A_viewer_simulates_a_version_and_sees_who_would_decide_and_what_is_skipped()
     {
         const string key = "ui.simulate.v1";

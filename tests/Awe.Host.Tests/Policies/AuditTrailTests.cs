@@ -138,7 +138,7 @@ public sealed class AuditTrailTests(PostgresAppFixture fx) : IClassFixture<Postg
         EnvelopeAssert.Error(await _admin.PostJson("/v1/awe/policies", Policy("au.quiet", Stage(1, "all", null, User("u-a")))), HttpStatusCode.Conflict, "AWE-002");
         EnvelopeAssert.Error(await _admin.PutJson("/v1/awe/policies/au.quiet", Policy("au.other", Stage(1, "all", null, User("u-a")))), HttpStatusCode.BadRequest, "AWE-010");
         EnvelopeAssert.Error(await fx.Viewer.PostJson("/v1/awe/policies/au.quiet/versions/1/activate"), HttpStatusCode.Forbidden, "AWE-008");
-        EnvelopeAssert.Error(await _admin.DeleteJson("/v1/awe/delegations/nope"), HttpStatusCode.NotFound, "AWE-004");
+        EnvelopeAssert.Error(await _admin.DeleteJson("/v1/awe/delegations/nope"), HttpStatusCode.NotFound, "AWE-018");
 
         Assert.Equal(before, (await AuditAsync("limit=1000")).Count);
         Assert.Equal("draft", (string?)(await _admin.GetJson("/v1/awe/policies/au.quiet/versions/1")).Json["status"]);
@@ -199,6 +199,41 @@ public sealed class AuditTrailTests(PostgresAppFixture fx) : IClassFixture<Postg
         var until = EnvelopeAssert.Error(await fx.Viewer.GetJson("/v1/awe/admin/audit?until=31/12/2025"), HttpStatusCode.UnprocessableEntity, "AWE-012");
         Assert.Equal("until", (string?)until[0]!["path"]);
         (await fx.Viewer.GetJson("/v1/awe/admin/audit?limit=1000")).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Before_and_after_page_through_the_log_and_a_page_stays_put_while_entries_arrive()
+    {
+        var pager = fx.App.ClientFor(Tokens.For("sub-pager", "pager", "AWE_ADMIN"));
+        for (var i = 0; i < 5; i++)
+            (await pager.PostJson("/v1/awe/policies", Policy($"au.page{i}", Stage(1, "all", null, User("u-a"))))).Expect(HttpStatusCode.Created);
+        static List<string> Ids(JsonArray rows) => rows.Select(r => (string)r!["id"]!).ToList();
+        var all = Ids(await AuditAsync("actor=sub-pager"));
+        Assert.Equal(5, all.Count);
+
+        var first = Ids(await AuditAsync("actor=sub-pager&limit=2"));
+        Assert.Equal(all[..2], first);
+        // An entry written meanwhile lands on the newest page only, not in the middle of the walk.
+        (await pager.PostJson("/v1/awe/policies", Policy("au.page-late", Stage(1, "all", null, User("u-a"))))).Expect(HttpStatusCode.Created);
+        var second = Ids(await AuditAsync($"actor=sub-pager&limit=2&before={first[^1]}"));
+        Assert.Equal(all[2..4], second);
+        var third = Ids(await AuditAsync($"actor=sub-pager&limit=2&before={second[^1]}"));
+        Assert.Equal(all[4..], third);
+        Assert.Empty(await AuditAsync($"actor=sub-pager&limit=2&before={third[^1]}"));
+
+        // after walks back towards the newest, still listed newest first.
+        Assert.Equal(all[..2], Ids(await AuditAsync($"actor=sub-pager&limit=2&after={second[0]}")));
+        var newest = Assert.Single(await AuditAsync($"actor=sub-pager&limit=2&after={first[0]}"))!;
+        Assert.Equal("au.page-late:v1", (string?)newest["resource_id"]);
+
+        var both = EnvelopeAssert.Error(await fx.Viewer.GetJson($"/v1/awe/admin/audit?before={first[0]}&after={first[1]}"), HttpStatusCode.UnprocessableEntity, "AWE-012");
+        Assert.Equal("after", (string?)both[0]!["path"]);
+        foreach (var name in new[] { "before", "after" })
+        {
+            var unknown = EnvelopeAssert.Error(await fx.Viewer.GetJson($"/v1/awe/admin/audit?{name}=no-such-entry"), HttpStatusCode.UnprocessableEntity, "AWE-012");
+            Assert.Equal(name, (string?)unknown[0]!["path"]);
+            Assert.Contains("no-such-entry", (string?)unknown[0]!["message"]);
+        }
     }
 
     [Fact]

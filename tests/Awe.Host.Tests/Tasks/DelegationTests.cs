@@ -183,7 +183,7 @@ public sealed class DelegationTests(PostgresAppFixture f) : IClassFixture<Postgr
 
         var deleted = await f.Admin.DeleteJson($"/v1/awe/delegations/{id}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.Status);
-        (await f.Admin.DeleteJson($"/v1/awe/delegations/{id}")).ExpectError(HttpStatusCode.NotFound, "AWE-004");
+        (await f.Admin.DeleteJson($"/v1/awe/delegations/{id}")).ExpectError(HttpStatusCode.NotFound, "AWE-018");
 
         Assert.Equal(alice, (await OneTaskRequestAsync(alice)).Str("assignee"));
     }

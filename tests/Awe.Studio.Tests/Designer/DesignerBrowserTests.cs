@@ -24,7 +24,7 @@ public sealed partial class DesignerBrowserTests(StudioStack studio)
         ["rule_type"] = "user", ["rule_value"] = new JsonObject { ["user_id"] = id }, ["required"] = required,
     };
 
-    [Fact]
+    [UiFact]
     public async Task An_active_policy_is_drawn_from_its_compiled_definition_with_its_parallel_group_side_by_side()
     {
         await PostAsync(studio.AdminHttp, "/v1/awe/policies", new JsonObject
@@ -126,7 +126,7 @@ public sealed partial class DesignerBrowserTests(StudioStack studio)
         await page.Context.CloseAsync();
     }
 
-    [Fact]
+    [UiFact]
     public async Task A_new_policy_is_designed_saved_simulated_and_activated_and_the_API_holds_what_was_drawn()
     {
         var page = await studio.SignedInPageAsync("paula.author", "AWE_ADMIN");
@@ -235,7 +235,7 @@ public sealed partial class DesignerBrowserTests(StudioStack studio)
         await page.Context.CloseAsync();
     }
 
-    [Fact]
+    [UiFact]
     public async Task The_rule_pickers_search_the_directory_through_the_API()
     {
         var page = await studio.SignedInPageAsync("rita.author", "AWE_ADMIN");

@@ -25,13 +25,17 @@ public static class StudioBrowser
     }
 
     /// <summary>A fresh browser context (no cookies) signed in through the dev sign-in page.</summary>
-    public static async Task<IPage> SignInAsync(this StudioStack stack, string userId, string role, string path = "/")
+    /// <param name="timeZone">the browser's IANA time zone, which Studio shows every time in</param>
+    public static Task<IPage> SignInAsync(this StudioStack stack, string userId, string role, string path = "/", string timeZone = "UTC") =>
+        SignInAsync(stack.Browser, stack.StudioUrl, userId, role, path, timeZone);
+
+    public static async Task<IPage> SignInAsync(IBrowser browser, string studioUrl, string userId, string role, string path = "/", string timeZone = "UTC")
     {
-        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = stack.StudioUrl,
+            BaseURL = studioUrl,
             ViewportSize = new ViewportSize { Width = Width, Height = Height },
-            TimezoneId = "UTC",
+            TimezoneId = timeZone,
         });
         var page = await context.NewPageAsync();
         await page.GotoAsync(path);

@@ -28,7 +28,9 @@ public sealed class StudioStack : IAsyncLifetime
         _database = await TestDatabase.CreateAsync();
         _directory = await FakeKeycloak.StartAsync();
         _directory.AddUser("u-alice", "alice@example.org", "Alice", "Archer");
-        _directory.AddUser("u-bob", "bob@example.org", "Bob", "Baker");
+        _directory.AddUser("u-bob", "bob.baker@example.org", "Bob", "Baker");
+        _directory.AddUser("u-rita", "rita@example.org", "Rita", "Reviewer");
+        _directory.AddUser("u-bea", "bea@example.org", "Beatrice", "Bauer");
         _directory.AddClient("registry-portal", "Registry portal");
         _directory.AddClientRole("registry-portal", "FIN_OFFICER", "Finance officer");
         _directory.AddRealmRole("LEGAL", "Legal team");

@@ -69,7 +69,7 @@ public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
     /// Saves what is tracked, all or nothing, outside any transaction of ours. On PostgreSQL a save small enough to
     /// leave as one batch is sent without BEGIN and COMMIT: the server runs the statements of one batch (one Sync) as
     /// one implicit transaction, so it is as atomic as EF's own transaction and a round trip shorter. Larger saves
-    /// (EF splits them into several batches) and SQLite keep EF's transaction.
+    /// (EF splits them into several batches) and SQLite run in a transaction.
     /// </summary>
     public async Task SaveAtomicallyAsync(CancellationToken ct)
     {
@@ -77,7 +77,10 @@ public abstract class AweDbContext : DbContext, IDataProtectionKeyContext
         var oneBatch = IsPostgres && ChangeTracker.Entries().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted) <= OneBatchEntries;
         if (!oneBatch)
         {
+            // A transaction of ours, not EF's implicit one: BulkTaskWriter streams a huge stage's tasks only inside one.
+            await using var transaction = await Database.BeginTransactionAsync(ct);
             await SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
             return;
         }
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;

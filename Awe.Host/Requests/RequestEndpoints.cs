@@ -40,9 +40,16 @@ public static class RequestEndpoints
     /// <summary>
     /// The active version of a policy key (not its stored definition, which <see cref="DefinitionCache"/> holds), whether
     /// any delegation is active around now (if none, the stage start needs no delegation lookup) and the named callback
-    /// secret's owner and status: one round trip for everything creation reads.
+    /// secret's owner and status: one round trip for everything creation reads. Compiled once per store (a compiled
+    /// query keeps the SQL of the first store it ran on).
     /// </summary>
-    private static readonly Func<AweDbContext, string, DateTime, DateTime, string?, CancellationToken, Task<ActivePolicyRow?>> ReadActivePolicy =
+    private static Task<ActivePolicyRow?> ReadActivePolicy(AweDbContext db, string key, DateTime from, DateTime until, string? secretId,
+        CancellationToken ct) => ActivePolicyQueries.GetOrAdd(db.GetType(), _ => CompileActivePolicy())(db, key, from, until, secretId, ct);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type,
+        Func<AweDbContext, string, DateTime, DateTime, string?, CancellationToken, Task<ActivePolicyRow?>>> ActivePolicyQueries = new();
+
+    private static Func<AweDbContext, string, DateTime, DateTime, string?, CancellationToken, Task<ActivePolicyRow?>> CompileActivePolicy() =>
         EF.CompileAsyncQuery((AweDbContext db, string key, DateTime from, DateTime until, string? secretId, CancellationToken ct) =>
             db.Policies.Where(p => p.PolicyKey == key && p.Status == PolicyStatus.Active)
                 .Select(p => new ActivePolicyRow(p.Id, p.PolicyKey, p.Version, p.ArtifactType,

@@ -139,7 +139,8 @@ public sealed class InboxScaleTests(InboxScaleFixture f) : IClassFixture<InboxSc
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = a =>
             {
-                if (a.Source.Name == "Npgsql" && a.TraceId == trace)
+                // Commands only: opening a physical connection (CONNECT) is the pool's business, not the endpoint's.
+                if (a.Source.Name == "Npgsql" && a.TraceId == trace && !a.DisplayName.StartsWith("CONNECT", StringComparison.Ordinal))
                     statements.Enqueue(a.TagObjects.Select(t => t.Value as string).FirstOrDefault(v => v?.TrimStart().StartsWith("SELECT") == true)
                                        ?? a.DisplayName);
             },

@@ -38,6 +38,8 @@ public sealed class TracingTests : IAsyncLifetime
     [Fact]
     public async Task A_create_and_a_decision_each_make_one_trace_from_http_through_the_engine_to_database_commands()
     {
+        // Kestrel on a loopback port, not the in-memory test server (whose address is http://localhost/).
+        Assert.False(_admin.BaseAddress!.IsDefaultPort, $"not a real port: {_admin.BaseAddress}");
         var key = await P.CreateActiveAsync(_admin, P.Policy("trace.v1", P.Stage(1, "any-n", 1, P.User("alice"))));
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener

@@ -111,8 +111,10 @@ public static class EndToEndBenchmark
             var engine = await LoadGenerator.RunAsync(c, ctx.Warmup, ctx.Measure, EngineWorkload.DecideOperation(ctx.Host, pool, c));
             errors += engine.Errors;
 
-            // pgbench: first its own requests (same client count, one tag), then three decisions per request.
-            var perClient = Math.Max(5, (int)Math.Ceiling(createRates.GetValueOrDefault(c).Pgbench * 2 * ctx.Options.MeasureSeconds / 3 / c));
+            // pgbench: first its own requests (same client count, one tag), then three decisions per request; as many as
+            // last about the window if decisions run at pgbench's create rate (a fixed count, so that no client runs
+            // out of requests; they have run at 0.7× that rate, so the run lasts a little longer).
+            var perClient = Math.Max(5, (int)Math.Ceiling(createRates.GetValueOrDefault(c).Pgbench * ctx.Options.MeasureSeconds / 3 / c));
             var tag = NextTag();
             var setup = await ctx.Pgbench.RunAsync(captured.CreateScriptPath, c, tag, transactionsPerClient: perClient);
             var pg = setup.Ok ? await ctx.Pgbench.RunAsync(captured.DecisionScriptPath, c, tag, transactionsPerClient: perClient * 3) : setup;

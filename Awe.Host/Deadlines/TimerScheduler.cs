@@ -105,7 +105,7 @@ public sealed partial class TimerScheduler(IServiceScopeFactory scopes, IOptions
     private const int MaxRequestsPerTransaction = 25;
 
     /// <summary>A row of the claim's RETURNING list (a class with setters: EF Core materializes raw queries into properties).</summary>
-    internal sealed class Claimed
+    private sealed class Claimed
     {
         public string Id { get; set; } = "";
         public string RequestId { get; set; } = "";

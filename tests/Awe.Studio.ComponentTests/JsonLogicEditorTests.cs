@@ -21,20 +21,25 @@ public sealed class JsonLogicEditorTests : StudioComponentTest
         Assert.Empty(cut.FindAll("[data-testid=field-problem]"));
         Assert.Empty(cut.FindAll("[data-testid=jsonlogic-valid]"));
 
-        var input = cut.Find("textarea");
-        input.Input("""{"<": [{"var": "amount"}""");
-        Assert.StartsWith("⚠ Not valid JSON", cut.Find("[data-testid=field-problem][data-field=skip_if]").TextContent.Trim());
-        Assert.Empty(cut.FindAll("[data-testid=jsonlogic-try]"));
+        cut.Find("textarea").Input("""{"<": [{"var": "amount"}""");
+        cut.WaitForAssertion(() =>
+        {
+            Assert.StartsWith("⚠ Not valid JSON", cut.Find("[data-testid=field-problem][data-field=skip_if]").TextContent.Trim());
+            Assert.Empty(cut.FindAll("[data-testid=jsonlogic-try]"));
+        }, Settle);
 
         cut.Find("textarea").Input("""{"nope": [1]}""");
-        Assert.Contains("unknown operator 'nope'", cut.Find("[data-testid=field-problem]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("unknown operator 'nope'", cut.Find("[data-testid=field-problem]").TextContent), Settle);
 
         cut.Find("textarea").Input("true");
-        Assert.Contains("Must be a JSONLogic rule object", cut.Find("[data-testid=field-problem]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("Must be a JSONLogic rule object", cut.Find("[data-testid=field-problem]").TextContent), Settle);
 
         cut.Find("textarea").Input("""{"<": [{"var": "amount"}, 1000]}""");
-        Assert.Empty(cut.FindAll("[data-testid=field-problem]"));
-        Assert.Equal("✓ valid JSONLogic", cut.Find("[data-testid=jsonlogic-valid]").TextContent.Trim());
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Empty(cut.FindAll("[data-testid=field-problem]"));
+            Assert.Equal("✓ valid JSONLogic", cut.Find("[data-testid=jsonlogic-valid]").TextContent.Trim());
+        }, Settle);
         Assert.Equal(["""{"<": [{"var": "amount"}""", """{"nope": [1]}""", "true", """{"<": [{"var": "amount"}, 1000]}"""], emitted);
     }
 
@@ -43,13 +48,13 @@ public sealed class JsonLogicEditorTests : StudioComponentTest
     {
         var cut = Editor("""{"<": [{"var": "amount"}, 1000]}""", _ => { });
         cut.Find("[data-testid=jsonlogic-try]").Click();
-        Assert.Equal("Result true — the stage would be skipped", cut.Find("[data-testid=jsonlogic-result]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("Result true — the stage would be skipped", cut.Find("[data-testid=jsonlogic-result]").TextContent.Trim()), Settle);
 
         // Editing forgets the old result: it may no longer hold.
         cut.Find("textarea").Input("""{">": [{"var": "amount"}, 1000]}""");
-        Assert.Empty(cut.FindAll("[data-testid=jsonlogic-result]"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=jsonlogic-result]")), Settle);
         cut.Find("[data-testid=jsonlogic-try]").Click();
-        Assert.Equal("Result false — the stage would run", cut.Find("[data-testid=jsonlogic-result]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("Result false — the stage would run", cut.Find("[data-testid=jsonlogic-result]").TextContent.Trim()), Settle);
     }
 
     [Fact]

@@ -25,8 +25,11 @@ public sealed class RuleEditorTests : StudioComponentTest
 
         cut.Find("input[data-testid=rule-url], [data-testid=rule-url] input").Input("https://hr.example/resolve");
 
-        Assert.Equal("https://hr.example/resolve", rule.Url);
-        Assert.Equal(1, changes);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("https://hr.example/resolve", rule.Url);
+            Assert.Equal(1, changes);
+        }, Settle);
         Assert.Equal("""{"url":"https://hr.example/resolve"}""", SentValue(rule));
     }
 
@@ -36,7 +39,7 @@ public sealed class RuleEditorTests : StudioComponentTest
         var rule = new RuleDraft { RuleType = RuleTypes.User, UserId = "u-boss" };
         var cut = Editor(rule);
         cut.Find("input[data-testid=rule-required], [data-testid=rule-required] input").Change(true);
-        Assert.True(rule.Required);
+        cut.WaitForAssertion(() => Assert.True(rule.Required), Settle);
         Assert.Equal("user u-boss (required)", StageSentences.Rule(rule));
 
         var observer = Editor(new RuleDraft { RuleType = RuleTypes.User, UserId = "u-watch", Kind = RuleKinds.Observer });
@@ -52,8 +55,11 @@ public sealed class RuleEditorTests : StudioComponentTest
         var rule = new RuleDraft { RuleType = RuleTypes.Expression };
         var cut = Editor(rule);
         cut.Find("[data-testid=jsonlogic-editor] textarea").Input("""{"var": "officer"}""");
-        Assert.Equal("""{"var": "officer"}""", rule.LogicText);
-        Assert.NotNull(cut.Find("[data-testid=jsonlogic-valid]"));
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("""{"var": "officer"}""", rule.LogicText);
+            Assert.NotNull(cut.Find("[data-testid=jsonlogic-valid]"));
+        }, Settle);
         Assert.Equal("""{"logic":{"var":"officer"}}""", SentValue(rule));
     }
 
@@ -63,7 +69,7 @@ public sealed class RuleEditorTests : StudioComponentTest
         var removed = false;
         var cut = Editor(new RuleDraft { RuleType = RuleTypes.Group, Group = "/ops" }, removed: () => removed = true);
         cut.Find("[data-testid=rule-remove]").Click();
-        Assert.True(removed);
+        cut.WaitForAssertion(() => Assert.True(removed), Settle);
     }
 
     [Fact]

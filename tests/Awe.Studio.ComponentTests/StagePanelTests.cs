@@ -33,9 +33,12 @@ public sealed class StagePanelTests : StudioComponentTest
 
         cut.Find("input[data-testid=stage-name], [data-testid=stage-name] input").Input("Finance review");
 
-        Assert.Equal("Finance review", stage.Name);
-        Assert.Equal(1, changes);
-        Assert.Equal("Finance review", cut.Find("[data-testid=stage-panel]").GetAttribute("data-stage-name"));
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("Finance review", stage.Name);
+            Assert.Equal(1, changes);
+            Assert.Equal("Finance review", cut.Find("[data-testid=stage-panel]").GetAttribute("data-stage-name"));
+        }, Settle);
     }
 
     [Fact]
@@ -50,9 +53,12 @@ public sealed class StagePanelTests : StudioComponentTest
 
         cut.Find("input[data-testid=stage-mode-value], [data-testid=stage-mode-value] input").Input("3");
 
-        Assert.Equal(3, stage.ModeValue);
-        Assert.Equal("3 approvers must approve; one reject vetoes.", cut.Find("[data-testid=mode-sentence]").TextContent.Trim());
-        Assert.Equal("⚠ Needs 3 approvals but only 2 approvers are named.", cut.Find("[data-testid=mode-warning]").TextContent.Trim());
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(3, stage.ModeValue);
+            Assert.Equal("3 approvers must approve; one reject vetoes.", cut.Find("[data-testid=mode-sentence]").TextContent.Trim());
+            Assert.Equal("⚠ Needs 3 approvals but only 2 approvers are named.", cut.Find("[data-testid=mode-warning]").TextContent.Trim());
+        }, Settle);
     }
 
     [Fact]
@@ -86,14 +92,20 @@ public sealed class StagePanelTests : StudioComponentTest
         var cut = Panel(draft, stage, () => changes++);
 
         cut.Find("[data-testid=add-rule] button").Click();
-        Popovers.Find("[data-testid=add-rule-group]").Click();
-        Assert.Equal([RuleTypes.User, RuleTypes.Group], stage.Rules.Select(r => r.RuleType));
-        Assert.Equal(2, cut.FindAll("[data-testid=rule-editor]").Count);
+        Popovers.WaitForElement("[data-testid=add-rule-group]", Settle).Click();
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal([RuleTypes.User, RuleTypes.Group], stage.Rules.Select(r => r.RuleType));
+            Assert.Equal(2, cut.FindAll("[data-testid=rule-editor]").Count);
+        }, Settle);
 
         cut.FindAll("[data-testid=rule-remove]")[0].Click();
-        Assert.Equal([RuleTypes.Group], stage.Rules.Select(r => r.RuleType));
-        Assert.Equal("group", cut.Find("[data-testid=rule-editor]").GetAttribute("data-rule-type"));
-        Assert.Equal(2, changes);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal([RuleTypes.Group], stage.Rules.Select(r => r.RuleType));
+            Assert.Equal("group", cut.Find("[data-testid=rule-editor]").GetAttribute("data-rule-type"));
+            Assert.Equal(2, changes);
+        }, Settle);
     }
 
     [Fact]

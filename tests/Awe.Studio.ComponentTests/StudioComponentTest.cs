@@ -21,6 +21,12 @@ public abstract class StudioComponentTest : BunitContext, IAsyncLifetime
         Popovers = Render<MudPopoverProvider>();
     }
 
+    /// <summary>
+    /// How long an assertion after an input may wait for the component to settle: MudBlazor's inputs hand values on
+    /// asynchronously, so on a busy machine the render may come a moment after the event.
+    /// </summary>
+    protected static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
     /// <summary>Where open menus and select lists render (MudBlazor draws popovers in the provider, not in place).</summary>
     protected IRenderedComponent<MudPopoverProvider> Popovers { get; }
 

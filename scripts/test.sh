@@ -17,7 +17,7 @@
 # Environment:
 #   AWE_TEST_PG           use this PostgreSQL instead of starting one
 #   AWE_TEST_PG_PORT      port of the throwaway cluster (default 55432, the next free one if busy)
-#   AWE_TEST_UI=0         skip installing Chromium (UI tests decide themselves what to do without it)
+#   AWE_TEST_UI=0         skip installing Chromium; the Studio browser tests are then skipped (with the reason)
 #   AWE_TEST_RESULTS_DIR  where the trx files go (default <repo>/TestResults; old *.trx there are removed)
 set -euo pipefail
 

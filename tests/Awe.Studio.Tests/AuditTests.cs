@@ -77,7 +77,7 @@ public sealed class AuditTests(StudioStack stack)
         policy["stages"]![0]!["rules"]![0]!["rule_value"]!["user_id"] = "u-sam";
         await stack.Admin.UpdateDraftAsync(key, 1, policy);
 
-        var viewer = await stack.SignInAsync("u-vic", "AWE_VIEWER", $"/audit?action=policy.update&resource_id={key}:v1");
+        var viewer = await stack.SignInAsync("u-vic", "AWE_VIEWER", $"/audit?action=policy.update&resource_id={key}:v1", timeZone: "Europe/Berlin");
         await viewer.GetByTestId("audit-row").ClickAsync();
         var changes = viewer.GetByTestId("audit-change");
         var name = changes.And(viewer.Locator("[data-path=name]"));

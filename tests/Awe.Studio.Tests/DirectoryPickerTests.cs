@@ -22,7 +22,7 @@ public sealed class DirectoryPickerTests(StudioStack stack)
         var admin = await stack.SignInAsync("u-ada", "AWE_ADMIN", $"/requests/{request.RequestId}");
         await admin.Locator("[data-testid=task][data-assignee=u-rita]").GetByRole(AriaRole.Button, new() { Name = "Reassign" }).ClickAsync();
         var dialog = admin.GetByRole(AriaRole.Dialog);
-        await Expect(dialog).ToContainTextAsync("Type a name, username or e-mail to search the directory");
+        await Expect(dialog).ToContainTextAsync("Search by name, username or e-mail");
         // A first name finds the person; the option shows who they are, the value is their assignee id.
         await dialog.GetByLabel("New assignee").FillAsync("Baker");
         var bob = admin.Locator("[data-testid=user-option][data-user-id=u-bob]");

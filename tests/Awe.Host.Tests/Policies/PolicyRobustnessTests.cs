@@ -170,7 +170,7 @@ public sealed class PolicyRobustnessTests(PostgresAppFixture fx) : IClassFixture
     {
         string[] values = ["", " ", "x", "-1", "0", "1001", "99999999999", "1.5", "2026-01-01", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00Z",
             "9999-12-31T23:59:59Z", "%00", "%FF", "%C3%A9", new string('q', 3000), "a%2Fb", "*", "null"];
-        string[] parameters = ["actor", "action", "resource_type", "resource_id", "since", "until", "limit"];
+        string[] parameters = ["actor", "action", "resource_type", "resource_id", "since", "until", "limit", "before", "after"];
         var failures = new List<string>();
         foreach (var name in parameters)
         foreach (var value in values)

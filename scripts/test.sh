@@ -7,7 +7,8 @@
 # What it does:
 #   1. PostgreSQL: uses $AWE_TEST_PG (an Npgsql connection string) if that server answers; otherwise
 #      starts a throwaway cluster in a temp dir (installing Debian's postgresql if needed), creates
-#      database awe_test and exports AWE_TEST_PG for the tests. The cluster is removed on exit.
+#      database awe_test and exports AWE_TEST_PG for the tests. The cluster is removed on exit. The server
+#      binaries are installed in any case: the fault tests run (and stop) a cluster of their own.
 #   2. Chromium for the Studio browser tests, only when tests/Awe.Studio.Tests exists and AWE_TEST_UI != 0;
 #      the linters tests/Awe.Deployment.Tests runs (Debian's shellcheck and yamllint), when missing.
 #   3. `dotnet test Awe.sln -c Release` with a trx logger; the trx files are summed afterwards.
@@ -170,7 +171,9 @@ choose_pg_port() {
     die "no free port in $DEFAULT_PG_PORT..$((DEFAULT_PG_PORT + 20)) for PostgreSQL"
 }
 
-start_postgres() {
+# The server binaries are needed even with AWE_TEST_PG: the fault tests (tests/Awe.Host.Tests/Faults) stop and
+# start a cluster of their own, never the shared one.
+ensure_pg_bin() {
     PG_BIN=$(find_pg_bin)
     if [[ -z "$PG_BIN" ]]; then
         apt_install postgresql
@@ -180,6 +183,10 @@ start_postgres() {
     if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
         die "running as root but there is no user 'postgres' to own the cluster"
     fi
+}
+
+start_postgres() {
+    ensure_pg_bin
 
     local port
     port=$(choose_pg_port)
@@ -216,6 +223,7 @@ setup_postgres() {
     if [[ -n "${AWE_TEST_PG:-}" ]]; then
         if connection_string_answers "$AWE_TEST_PG"; then
             log "using the PostgreSQL given in AWE_TEST_PG"
+            ensure_pg_bin
             return
         fi
         log "AWE_TEST_PG is set but its server does not answer; starting a throwaway cluster instead"

@@ -29,7 +29,9 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     {
         await using var pg = await OwnPostgres.StartAsync();
         var connection = await pg.CreateDatabaseAsync("awe_outage");
-        var settings = WebhookFixture.With(WebhookFixture.FastDispatcher, ("awe:sla:check_interval_seconds", "1"));
+        // A send whose outcome could not be recorded while the database was down keeps its lease until it passes, then
+        // goes out again: a short lease keeps that wait short.
+        var settings = WebhookFixture.With(WebhookFixture.FastDispatcher, ("awe:sla:check_interval_seconds", "1"), ("awe:webhook:lease_seconds", "5"));
         Log("own PostgreSQL running");
         await using var host = await HostProcess.StartAsync(connection, settings);
         Log("host answering");
@@ -112,7 +114,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         Assert.Equal("approved", (string?)ended.Json["status"]);
         // The dispatcher resumed: every event of every request created is delivered, none lost to the outage.
         await Wait.UntilAsync(() => CountAsync(connection, "SELECT count(*) FROM webhook_delivery WHERE status <> 'delivered'"), n => n == 0,
-            "every delivery delivered after the outage");
+            "every delivery delivered after the outage", seconds: 60);
         Log("all delivered");
         var events = await CountAsync(connection, "SELECT count(*) FROM approval_event e JOIN approval_request r ON r.id = e.request_id WHERE r.callback_url IS NOT NULL");
         Assert.Equal(events, await CountAsync(connection, "SELECT count(*) FROM webhook_delivery"));

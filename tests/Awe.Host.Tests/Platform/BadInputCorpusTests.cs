@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Awe.Host.Tests.Infrastructure;
 using Awe.Host.Tests.Requests;
-using Npgsql;
 using static Awe.Host.Tests.Infrastructure.Policies;
 
 namespace Awe.Host.Tests.Platform;
@@ -13,8 +12,9 @@ namespace Awe.Host.Tests.Platform;
 /// A generated corpus of bad input for every JSON body the API accepts (policies, requests, decisions, reassign,
 /// cancel, delegations, simulate, callback secrets and their rotation, bulk delivery retry): each value of a valid
 /// body, one at a time, is swapped for invalid Unicode (lone surrogates, bytes that are not UTF-8), NUL, null, and
-/// values of the wrong type or size; so is the whole body. Every variant is either accepted (2xx) or refused with a
-/// 4xx in the error envelope with an AWE code, and a refused one changes nothing in the database.
+/// values of the wrong type or size, SQL and script text, nesting deeper than the parser allows; so is the whole body.
+/// Every variant is either accepted (2xx) or refused with a 4xx in the error envelope with an AWE code, and a refused
+/// one changes nothing in the database. Ids in URLs and oversized headers: <see cref="BogusIdSweepTests"/>.
 /// </summary>
 public sealed class BadInputCorpusTests(PostgresAppFixture fx) : IClassFixture<PostgresAppFixture>
 {
@@ -43,6 +43,9 @@ public sealed class BadInputCorpusTests(PostgresAppFixture fx) : IClassFixture<P
         ("empty object", Utf8("{}")),
         ("object with a lone surrogate name", Utf8("{\"\\udc00\": 1}")),
         ("object with a NUL name", Utf8("{\"a\\u0000\": 1}")),
+        ("SQL", Utf8("\"x'); DROP TABLE approval_request; --\"")),
+        ("script", Utf8("\"<script>alert(1)</script>{{7*7}}${7*7}\"")),
+        ("nested 100 deep", Utf8(new string('[', 100) + new string(']', 100))),
     ];
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
@@ -172,18 +175,7 @@ public sealed class BadInputCorpusTests(PostgresAppFixture fx) : IClassFixture<P
         return [.. Utf8(json[..at]), .. value, .. Utf8(json[(at + Marker.Length)..])];
     }
 
-    /// <summary>A digest of every table's rows: equal before and after a request means it changed nothing.</summary>
-    private async Task<string> FingerprintAsync()
-    {
-        string[] tables = ["approval_policy", "approval_stage", "approver_rule", "approval_request", "approval_task", "approval_decision",
-            "approval_event", "user_delegation", "idempotency_key", "webhook_delivery", "callback_secret", "audit_action"];
-        var sql = "SELECT concat_ws('|', " + string.Join(", ",
-            tables.Select(t => $"(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM {t} x)")) + ")";
-        await using var conn = new NpgsqlConnection(fx.Database.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return (string)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<string> FingerprintAsync() => DatabaseFingerprint.OfAsync(fx.Database.ConnectionString);
 
     private async Task<Reply> PostAsync(string url, byte[] body)
     {

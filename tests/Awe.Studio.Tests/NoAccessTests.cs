@@ -22,7 +22,7 @@ public sealed class NoAccessTests(StudioStack stack)
             await Expect(nav.GetByRole(AriaRole.Link, new() { Name = hidden })).ToHaveCountAsync(0);
 
         // Typed into the address bar (a full page load): the page that explains, never the API's 403.
-        foreach (var (path, name) in new[] { ("/audit", "The audit trail"), ("/deliveries", "The webhook deliveries page"), ("/callback-secrets", "The callback secrets page"), ("/delegations", "The delegations page") })
+        foreach (var (path, name) in new[] { ("/audit", "The audit trail"), ("/deliveries", "The webhook deliveries page"), ("/callback-secrets", "The callback secrets page"), ("/delegations", "The delegations page"), ("/policies", "The policies page"), ("/policies/any.policy/compare", "The policies page") })
         {
             await page.GoAsync(path);
             var notice = page.GetByTestId("no-access");

@@ -20,8 +20,13 @@ public sealed record PolicyVersion(string Id, string PolicyKey, int Version, str
 public sealed record NewRequest(string PolicyKey, string ArtifactType, string ArtifactId, JsonObject? Context = null,
     string? CallbackUrl = null, string? CallbackSecretId = null, string? Requester = null);
 
-/// <param name="Tasks">The first live tasks (at most 100); <paramref name="TasksTotal"/> counts them all and
-/// <paramref name="TasksUrl"/> lists them all.</param>
+/// <summary>Answer of POST /requests: the new request and the tasks its first stages opened.</summary>
+/// <param name="RequestId">The request's id.</param>
+/// <param name="Status">Its status right after creation.</param>
+/// <param name="CurrentStageOrder">The stage order it has reached.</param>
+/// <param name="Tasks">The first live tasks (at most 100).</param>
+/// <param name="TasksTotal">How many live tasks the request opened.</param>
+/// <param name="TasksUrl">The task list that holds them all.</param>
 public sealed record CreatedRequest(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<ApprovalTask> Tasks,
     int TasksTotal = 0, string? TasksUrl = null);
 
@@ -38,6 +43,12 @@ public sealed record ApprovalTask(string Id, string RequestId, string StageId, i
     string? DecisionId, string? DecisionAction, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, JsonNode? Context,
     string? ArtifactType, string? ArtifactId, string? PolicyKey);
 
+/// <summary>One page of GET /tasks.</summary>
+/// <param name="Items">The tasks of this page, newest first.</param>
+/// <param name="Total">How many tasks match (at most 10,000; see <paramref name="TotalCapped"/>).</param>
+/// <param name="Page">This page's number, from 1.</param>
+/// <param name="PageSize">Tasks per page.</param>
+/// <param name="Pages">How many pages <paramref name="Total"/> makes.</param>
 /// <param name="TotalCapped">True when more than 10,000 tasks match: Total and Pages then stop there.</param>
 public sealed record TaskPage(IReadOnlyList<ApprovalTask> Items, int Total, int Page, int PageSize, int Pages, bool TotalCapped = false);
 

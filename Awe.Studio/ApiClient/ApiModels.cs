@@ -41,7 +41,8 @@ public sealed record TaskOut(
     DateTime? DueAt, string? DecisionId, string? DecisionAction, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt,
     JsonNode? Context, string? ArtifactType, string? ArtifactId, string? PolicyKey);
 
-public sealed record TaskPage(IReadOnlyList<TaskOut> Items, int Total, int Page, int PageSize, int Pages);
+/// <summary>A page of GET /tasks; <see cref="TotalCapped"/> when more tasks match than the API counts (Total stops there).</summary>
+public sealed record TaskPage(IReadOnlyList<TaskOut> Items, int Total, int Page, int PageSize, int Pages, bool TotalCapped = false);
 
 public sealed record CreateRequestOut(string RequestId, string Status, int CurrentStageOrder, IReadOnlyList<TaskOut> Tasks);
 

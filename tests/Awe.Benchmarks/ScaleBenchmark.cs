@@ -27,9 +27,8 @@ public static class ScaleBenchmark
         using var host = await StartHostAsync(connection);
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
-            await HugeStageAsync(http, host);
+            using var http = Client(host.BaseUrl);
+            await HugeStageAsync(http, host.CpuMilliseconds);
             await InboxAsync(http, connection);
         }
         finally
@@ -40,8 +39,23 @@ public static class ScaleBenchmark
         }
     }
 
+    /// <summary>An admin client of the host (dev-mode token).</summary>
+    public static HttpClient Client(string baseUrl)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return http;
+    }
+
+    /// <summary>Wall and host-CPU milliseconds (p50, max) of the 5,000-task stage's create and deciding approval.</summary>
+    public sealed record HugeStageResult(double CreateP50, double CreateMax, double CreateCpuP50, double DecideP50, double DecideMax,
+        double DecideCpuP50, long AnswerBytes);
+
+    /// <summary>Inbox latencies (p50, p99 in ms) at 10k and 1M tasks, and of one assignee holding 100k open tasks.</summary>
+    public sealed record InboxResult((double P50, double P99) At10k, (double P50, double P99) At1M, (double P50, double P99) Heavy);
+
     /// <summary>Create with 5,000 approvers (any-n 1), then the approval that decides the stage and closes the rest.</summary>
-    private static async Task HugeStageAsync(HttpClient http, HostChild host)
+    public static async Task<HugeStageResult> HugeStageAsync(HttpClient http, Func<double> hostCpuMilliseconds)
     {
         await PolicyAsync(http, "bench.crowd", """{"var": "officers"}""");
         var officers = new JsonArray(Enumerable.Range(0, 5000).Select(i => (JsonNode)$"officer-{i}").ToArray());
@@ -51,7 +65,7 @@ public static class ScaleBenchmark
         const int warmUp = 2, runs = 10;
         for (var i = 0; i < warmUp + runs; i++)
         {
-            var cpu = host.CpuMilliseconds();
+            var cpu = hostCpuMilliseconds();
             var watch = Stopwatch.StartNew();
             using var created = await http.PostAsJsonAsync("/v1/awe/requests", new JsonObject
             {
@@ -60,17 +74,17 @@ public static class ScaleBenchmark
             });
             var body = await created.Content.ReadAsStringAsync();
             var createMs = watch.Elapsed.TotalMilliseconds;
-            var createCpuMs = host.CpuMilliseconds() - cpu;
+            var createCpuMs = hostCpuMilliseconds() - cpu;
             if (created.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"create: {created.StatusCode} {body}");
             var answer = JsonNode.Parse(body)!;
             if ((int)answer["tasks_total"]! != 5000) throw new InvalidOperationException($"expected 5,000 tasks: {body[..200]}");
             var taskId = (string)answer["tasks"]![0]!["id"]!;
 
-            cpu = host.CpuMilliseconds();
+            cpu = hostCpuMilliseconds();
             watch.Restart();
             using var decided = await http.PostAsJsonAsync($"/v1/awe/tasks/{taskId}/decision", new JsonObject { ["action"] = "approve" });
             var decisionMs = watch.Elapsed.TotalMilliseconds;
-            var decisionCpuMs = host.CpuMilliseconds() - cpu;
+            var decisionCpuMs = hostCpuMilliseconds() - cpu;
             var decisionBody = await decided.Content.ReadAsStringAsync();
             if (decided.StatusCode != HttpStatusCode.Created || (string)JsonNode.Parse(decisionBody)!["request_status"]! != "approved")
                 throw new InvalidOperationException($"decision: {decided.StatusCode} {decisionBody}");
@@ -83,10 +97,11 @@ public static class ScaleBenchmark
         }
         Console.WriteLine($"{"Stage of 5,000 tasks: create over HTTP",-62} p50 {Pct(creates, 50),7:N0} ms  max {creates.Max(),7:N0} ms  host CPU p50 {Pct(createCpu, 50),5:N0} ms  answer {answerBytes / 1024.0,6:N1} KiB");
         Console.WriteLine($"{"Stage of 5,000 tasks: deciding approval (closes 4,999)",-62} p50 {Pct(decisions, 50),7:N0} ms  max {decisions.Max(),7:N0} ms  host CPU p50 {Pct(decisionCpu, 50),5:N0} ms");
+        return new HugeStageResult(Pct(creates, 50), creates.Max(), Pct(createCpu, 50), Pct(decisions, 50), decisions.Max(), Pct(decisionCpu, 50), answerBytes);
     }
 
     /// <summary>Inbox latency as the task table grows from 10,000 to 1,000,000 rows, then with one 100,000-task inbox.</summary>
-    private static async Task InboxAsync(HttpClient http, string connection)
+    public static async Task<InboxResult> InboxAsync(HttpClient http, string connection)
     {
         await PolicyAsync(http, "bench.inbox", """["u1"]""");
         using var created = await http.PostAsJsonAsync("/v1/awe/requests", new JsonObject
@@ -101,6 +116,7 @@ public static class ScaleBenchmark
             """);
 
         var seeded = 0;
+        var latencies = new List<(double, double)>();
         foreach (var total in new[] { 10_000, 1_000_000 })
         {
             var watch = Stopwatch.StartNew();
@@ -108,6 +124,7 @@ public static class ScaleBenchmark
             seeded = total;
             var seedSeconds = watch.Elapsed.TotalSeconds;
             var (p50, p99) = await LatencyAsync(http, "/v1/awe/tasks?assignee=u1&status=open");
+            latencies.Add((p50, p99));
             Console.WriteLine($"{$"Inbox assignee=u1&status=open, {total:N0} tasks",-62} p50 {p50,7:N1} ms  p99 {p99,7:N1} ms  (seeded in {seedSeconds:N0} s)");
         }
 
@@ -116,6 +133,7 @@ public static class ScaleBenchmark
         await ExecAsync(connection, "VACUUM ANALYZE approval_task");
         var (h50, h99) = await LatencyAsync(http, "/v1/awe/tasks?assignee=u-heavy&status=open");
         Console.WriteLine($"{"Inbox of one assignee holding 100,000 open tasks (1M table)",-62} p50 {h50,7:N1} ms  p99 {h99,7:N1} ms");
+        return new InboxResult(latencies[0], latencies[1], (h50, h99));
     }
 
     /// <summary>Rows [from, to) of the task table, 10 tasks per request, over 1,000 assignees, a third of them open.</summary>

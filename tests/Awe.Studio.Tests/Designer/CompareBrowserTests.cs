@@ -51,7 +51,7 @@ public sealed partial class DesignerBrowserTests
         var page = await studio.SignedInPageAsync("vera.viewer", "AWE_VIEWER");
         await studio.OpenAsync(page, "/policies/vendor.onboarding?v=2", "[data-testid=compare-versions]");
         await page.GetByTestId("compare-versions").ClickAsync();
-        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=1&to=2");
+        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=1&to=2", Committed);
         await page.WaitForSelectorAsync("[data-testid=version-diff]");
 
         await Assertions.Expect(page.GetByTestId("diff-flow-old")).ToHaveTextAsync("Officer check → Finance → Legal → Director sign-off");
@@ -81,17 +81,20 @@ public sealed partial class DesignerBrowserTests
 
         // Swapped, the same differences read the other way; the address keeps the choice.
         await page.GetByTestId("compare-swap").ClickAsync();
-        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=2&to=1");
+        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=2&to=1", Committed);
         await Assertions.Expect(page.Locator("[data-testid=diff-stage][data-name='Audit']")).ToHaveAttributeAsync("data-change", "removed");
         await Assertions.Expect(page.Locator("[data-testid=diff-stage][data-name='Legal']")).ToHaveAttributeAsync("data-change", "added");
 
         // From the designer: Compare shows the version against the one before it.
         await studio.OpenAsync(page, "/policies/vendor.onboarding/versions/2/design", "[data-testid=designer-stage]");
         await page.GetByTestId("open-compare").ClickAsync();
-        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=1&to=2");
+        await page.WaitForURLAsync("**/policies/vendor.onboarding/compare?from=1&to=2", Committed);
         await Assertions.Expect(page.Locator("[data-testid=diff-stage][data-name='Audit']")).ToHaveAttributeAsync("data-change", "added");
         await page.Context.CloseAsync();
     }
+
+    // The address is enough: Blazor may route in the page (no load event), and the assertions after it wait themselves.
+    private static readonly PageWaitForURLOptions Committed = new() { WaitUntil = WaitUntilState.Commit };
 
     [Fact]
     public async Task A_long_stage_name_is_cut_with_its_full_text_on_hover_and_the_problem_badge_stays_in_view()

@@ -1068,6 +1068,12 @@ namespace Awe.Host.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Status", "NextAttemptAt");
 
+                    b.HasIndex(new[] { "NextAttemptAt", "Seq" }, "ix_webhook_delivery_pending_due")
+                        .HasFilter("status = 'pending'");
+
+                    b.HasIndex(new[] { "RequestId", "Seq" }, "ix_webhook_delivery_pending_request")
+                        .HasFilter("status = 'pending'");
+
                     b.ToTable("webhook_delivery", (string)null);
                 });
 

@@ -4,9 +4,8 @@
 // time per operation. Nothing here touches a database or the network: these are the costs the engine adds.
 // The durable timers are measured separately, against the real host on PostgreSQL (see TimerBenchmark.cs):
 //   dotnet run -c Release --project tests/Awe.Benchmarks -- timers "Host=127.0.0.1;Username=postgres;Database=postgres"
-// A stage of 5,000 tasks and the inbox at 10k and 1M tasks, likewise (see ScaleBenchmark.cs):
-//   dotnet run -c Release --project tests/Awe.Benchmarks -- scale "Host=127.0.0.1;Username=postgres;Database=postgres"
-// The end-to-end benchmark (own PostgreSQL, the host over HTTP, pgbench on the same SQL; writes docs/performance.md):
+// The end-to-end benchmark (own PostgreSQL, the host over HTTP, pgbench on the same SQL, the inbox at 10k and 1M tasks,
+// a stage of 5,000 tasks; writes docs/performance.md):
 //   scripts/bench.sh [--quick]     (= dotnet run -c Release --project tests/Awe.Benchmarks -- e2e [--quick])
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -26,11 +25,6 @@ if (args is ["e2e", ..])
 if (args is ["timers", var adminConnection, ..])
 {
     await Awe.Benchmarks.TimerBenchmark.RunAsync(adminConnection);
-    return;
-}
-if (args is ["scale", var scaleConnection, ..])
-{
-    await Awe.Benchmarks.ScaleBenchmark.RunAsync(scaleConnection);
     return;
 }
 

@@ -1,49 +1,27 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Npgsql;
 
 namespace Awe.Benchmarks;
 
 /// <summary>
-/// Scale against the real host (a child process) on a throwaway PostgreSQL database, over HTTP:
+/// Scale against the real host over HTTP:
 /// a stage opening 5,000 tasks (the create and the deciding approval that closes the other 4,999), and the inbox
 /// (GET /tasks?assignee=u1&amp;status=open) at 10,000 and at 1,000,000 tasks, and for one person holding 100,000
 /// open tasks. Tasks beyond the first requests are written by SQL (the host's write path is not what the inbox
-/// measures). Prints numbers; asserts nothing.
-///   dotnet run -c Release --project tests/Awe.Benchmarks -- scale "Host=127.0.0.1;Username=postgres;Database=postgres"
+/// measures). Run as the `large-stage` and `inbox` parts of the end-to-end run (EndToEnd/ScaleScenarios.cs):
+///   scripts/bench.sh --only large-stage,inbox
 /// </summary>
 public static class ScaleBenchmark
 {
-    private const string Token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJiZW5jaCIsInJlYWxtX2FjY2VzcyI6eyJyb2xlcyI6WyJBV0VfQURNSU4iXX19.";
-
-    public static async Task RunAsync(string adminConnection)
-    {
-        var database = "awe_bench_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecAsync(adminConnection, $"CREATE DATABASE {database}");
-        var connection = new NpgsqlConnectionStringBuilder(adminConnection) { Database = database }.ConnectionString;
-        using var host = await StartHostAsync(connection);
-        try
-        {
-            using var http = Client(host.BaseUrl);
-            await HugeStageAsync(http, host.CpuMilliseconds);
-            await InboxAsync(http, connection);
-        }
-        finally
-        {
-            host.Kill();
-            NpgsqlConnection.ClearAllPools();
-            await ExecAsync(adminConnection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
-    }
 
     /// <summary>An admin client of the host (dev-mode token).</summary>
     public static HttpClient Client(string baseUrl)
     {
         var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", EndToEnd.HostUnderTest.Token("bench", "AWE_ADMIN"));
         return http;
     }
 
@@ -197,55 +175,5 @@ public static class ScaleBenchmark
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 900 };
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private sealed class HostChild(Process process, string baseUrl) : IDisposable
-    {
-        public string BaseUrl { get; } = baseUrl;
-        public void Kill() { if (!process.HasExited) process.Kill(); }
-        public double CpuMilliseconds()
-        {
-            process.Refresh();
-            return process.TotalProcessorTime.TotalMilliseconds;
-        }
-        public void Dispose() { Kill(); process.Dispose(); }
-    }
-
-    private static async Task<HostChild> StartHostAsync(string connection)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var info = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Awe.Host.dll") },
-            WorkingDirectory = AppContext.BaseDirectory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["ConnectionStrings__Awe"] = connection;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["AWE__SERVER__MANAGEMENT_PORT"] = "0";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"host: {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var child = new HostChild(process, $"http://127.0.0.1:{port}");
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 300; i++)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"host exited with code {process.ExitCode}");
-            try
-            {
-                if ((await probe.GetAsync($"{child.BaseUrl}/v1/awe/health")).StatusCode == HttpStatusCode.OK) return child;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        child.Dispose();
-        throw new TimeoutException("host did not start within 60 s");
     }
 }
